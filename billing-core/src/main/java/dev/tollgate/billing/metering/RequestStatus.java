@@ -1,0 +1,18 @@
+package dev.tollgate.billing.metering;
+
+/** How a request ended. */
+public enum RequestStatus {
+  /** The upstream finished the response and the client received it. */
+  COMPLETED,
+  /** The client went away before the response finished; the upstream request was cancelled. */
+  CANCELLED,
+  /** The upstream failed: an error answer, a broken stream, an unreachable server. */
+  UPSTREAM_ERROR,
+  /** The upstream did not answer, or went quiet, for longer than its timeout. */
+  TIMEOUT;
+
+  /** The lower-case name used in APIs and storage. */
+  public String wireName() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
+}

@@ -1,0 +1,31 @@
+package dev.tollgate.gateway.api;
+
+import static org.springframework.web.reactive.function.server.RequestPredicates.GET;
+import static org.springframework.web.reactive.function.server.RequestPredicates.POST;
+
+import dev.tollgate.billing.metering.UsageSink;
+import dev.tollgate.gateway.relay.LoggingUsageSink;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+/** The data-plane API, OpenAI-compatible. */
+@Configuration(proxyBeanMethods = false)
+public class ApiRoutes {
+
+  @Bean
+  RouterFunction<ServerResponse> apiRouter(
+      ChatCompletionsHandler chatCompletions, ModelsHandler models) {
+    return RouterFunctions.route(POST("/v1/chat/completions"), chatCompletions::handle)
+        .andRoute(GET("/v1/models"), models::list);
+  }
+
+  @Bean
+  @ConditionalOnMissingBean
+  UsageSink usageSink() {
+    return new LoggingUsageSink();
+  }
+}

@@ -1,0 +1,113 @@
+package dev.tollgate.gateway.api;
+
+import dev.tollgate.adapter.ChatCall;
+import dev.tollgate.adapter.tokens.TokenEstimator;
+import dev.tollgate.billing.metering.UsageSink;
+import dev.tollgate.gateway.auth.ApiKey;
+import dev.tollgate.gateway.auth.ApiKeyAuthFilter;
+import dev.tollgate.gateway.config.GatewayProperties;
+import dev.tollgate.gateway.relay.RequestMeter;
+import dev.tollgate.gateway.relay.StreamRelay;
+import dev.tollgate.gateway.route.ModelCatalog;
+import dev.tollgate.gateway.route.ModelRoute;
+import dev.tollgate.gateway.web.RequestIds;
+import java.time.Instant;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.BodyInserters;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * {@code POST /v1/chat/completions}: checks the request, routes it, and relays the upstream's
+ * answer, streamed or whole, metering it on the way. Maps HTTP to calls and back; nothing more.
+ */
+@Component
+public class ChatCompletionsHandler {
+
+  static final MediaType EVENT_STREAM =
+      MediaType.parseMediaType("text/event-stream; charset=utf-8");
+
+  private final ModelCatalog catalog;
+  private final TokenEstimator estimator;
+  private final UsageSink usageSink;
+  private final long maxRequestBytes;
+
+  public ChatCompletionsHandler(
+      ModelCatalog catalog,
+      TokenEstimator estimator,
+      UsageSink usageSink,
+      GatewayProperties properties) {
+    this.catalog = catalog;
+    this.estimator = estimator;
+    this.usageSink = usageSink;
+    this.maxRequestBytes = properties.maxRequestSize().toBytes();
+  }
+
+  public Mono<ServerResponse> handle(ServerRequest request) {
+    long startNanos = System.nanoTime();
+    Instant startedAt = Instant.now();
+    ServerWebExchange exchange = request.exchange();
+    return JsonBodies.readObject(request, maxRequestBytes)
+        .flatMap(body -> route(exchange, body, startedAt, startNanos));
+  }
+
+  private Mono<ServerResponse> route(
+      ServerWebExchange exchange, ObjectNode body, Instant startedAt, long startNanos) {
+    String model = ChatRequests.validate(body);
+    ModelRoute route = catalog.find(model);
+    if (route == null) {
+      return Mono.error(GatewayException.unknownModel(model));
+    }
+    boolean stream = ChatRequests.streamed(body);
+    boolean wantsUsage = ChatRequests.wantsUsage(body);
+    String requestId = RequestIds.of(exchange);
+    ApiKey key = ApiKeyAuthFilter.keyOf(exchange);
+    RequestMeter meter =
+        new RequestMeter(
+            new RequestMeter.Context(
+                requestId, key.id(), model, route.provider(), body, stream, startedAt, startNanos),
+            estimator,
+            usageSink);
+    ChatCall call = new ChatCall(requestId, body, route.upstreamModel(), wantsUsage);
+    return stream ? streaming(exchange, route, call, meter, wantsUsage) : whole(route, call, meter);
+  }
+
+  private Mono<ServerResponse> streaming(
+      ServerWebExchange exchange,
+      ModelRoute route,
+      ChatCall call,
+      RequestMeter meter,
+      boolean wantsUsage) {
+    Flux<DataBuffer> events =
+        StreamRelay.relay(
+            route.adapter().stream(call),
+            meter,
+            wantsUsage,
+            exchange.getResponse().bufferFactory());
+    return ServerResponse.ok()
+        .contentType(EVENT_STREAM)
+        .header("Cache-Control", "no-cache")
+        .header("X-Accel-Buffering", "no")
+        .body(BodyInserters.fromDataBuffers(events));
+  }
+
+  private Mono<ServerResponse> whole(ModelRoute route, ChatCall call, RequestMeter meter) {
+    return route
+        .adapter()
+        .complete(call)
+        .doOnNext(meter::onResponse)
+        .doOnError(meter::onError)
+        .doFinally(meter::finish)
+        .flatMap(
+            response ->
+                ServerResponse.ok()
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue(response.body()));
+  }
+}

@@ -1,0 +1,87 @@
+package dev.tollgate.gateway.api;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A request the gateway refuses, with everything the OpenAI error shape needs. Thrown (as an error
+ * signal) anywhere on the request path; {@link OpenAiErrorHandler} writes it.
+ */
+public final class GatewayException extends RuntimeException {
+
+  private static final long serialVersionUID = 1L;
+
+  private final int status;
+  private final String type;
+  private final @Nullable String code;
+  private final @Nullable String param;
+
+  public GatewayException(
+      int status, String type, @Nullable String code, @Nullable String param, String message) {
+    super(message, null, false, false);
+    this.status = status;
+    this.type = type;
+    this.code = code;
+    this.param = param;
+  }
+
+  public static GatewayException badRequest(@Nullable String param, String message) {
+    return new GatewayException(400, "invalid_request_error", null, param, message);
+  }
+
+  public static GatewayException invalidJson() {
+    return new GatewayException(
+        400,
+        "invalid_request_error",
+        "invalid_json",
+        null,
+        "We could not parse the JSON body of your request: expected a JSON object.");
+  }
+
+  public static GatewayException tooLarge(long limitBytes) {
+    return new GatewayException(
+        413,
+        "invalid_request_error",
+        "request_too_large",
+        null,
+        "Request body is larger than " + limitBytes + " bytes.");
+  }
+
+  public static GatewayException unknownModel(String model) {
+    return new GatewayException(
+        404,
+        "invalid_request_error",
+        "model_not_found",
+        "model",
+        "The model '" + model + "' does not exist or you do not have access to it.");
+  }
+
+  public static GatewayException missingKey() {
+    return new GatewayException(
+        401,
+        "invalid_request_error",
+        "missing_api_key",
+        null,
+        "You didn't provide an API key. Send it as 'Authorization: Bearer <key>' or 'x-api-key'.");
+  }
+
+  public static GatewayException invalidKey() {
+    return new GatewayException(
+        401, "invalid_request_error", "invalid_api_key", null, "Incorrect API key provided.");
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public String type() {
+    return type;
+  }
+
+  public @Nullable String code() {
+    return code;
+  }
+
+  public @Nullable String param() {
+    return param;
+  }
+}

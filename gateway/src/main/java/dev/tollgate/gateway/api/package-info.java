@@ -1,0 +1,4 @@
+@NullMarked
+package dev.tollgate.gateway.api;
+
+import org.jspecify.annotations.NullMarked;

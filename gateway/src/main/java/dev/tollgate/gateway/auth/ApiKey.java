@@ -1,0 +1,17 @@
+package dev.tollgate.gateway.auth;
+
+import java.util.Objects;
+
+/**
+ * An authenticated API key, as the request path sees it: never the secret itself.
+ *
+ * @param id a stable identifier of the key
+ * @param prefix the visible start of the key, for logs and receipts
+ */
+public record ApiKey(String id, String prefix) {
+
+  public ApiKey {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(prefix, "prefix");
+  }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.tollgate.gateway.auth;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,99 @@
+package dev.tollgate.gateway.config;
+
+import java.math.BigDecimal;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Everything under {@code gateway.*}. These names are user-facing API: keep them. Checked at
+ * start-up by {@link GatewayConfiguration}; a bad value stops start-up with a message naming it.
+ *
+ * @param providers upstream providers by name
+ * @param models the models clients may ask for
+ * @param devKeys API keys accepted for development and tests (until accounts exist); when empty,
+ *     one random key is generated and printed at start-up
+ * @param maxRequestSize the largest request body accepted
+ * @param upstream default upstream timeouts, for providers that set none
+ */
+@ConfigurationProperties("gateway")
+public record GatewayProperties(
+    @DefaultValue Map<String, Provider> providers,
+    @DefaultValue List<Model> models,
+    @DefaultValue List<String> devKeys,
+    @DefaultValue("10MB") DataSize maxRequestSize,
+    @DefaultValue Upstream upstream) {
+
+  /**
+   * One upstream provider.
+   *
+   * @param type which adapter serves it ({@code openai}, {@code mock}, ...)
+   * @param baseUrl the API base URL, e.g. {@code https://api.openai.com/v1}
+   * @param apiKey the upstream credential
+   * @param connectTimeout overrides {@code gateway.upstream.connect-timeout}
+   * @param firstByteTimeout overrides {@code gateway.upstream.first-byte-timeout}
+   * @param idleTimeout overrides {@code gateway.upstream.idle-timeout}
+   * @param maxConnections the size of the provider's connection pool
+   * @param options adapter-specific settings
+   */
+  public record Provider(
+      @Nullable String type,
+      @Nullable URI baseUrl,
+      @DefaultValue("") String apiKey,
+      @Nullable Duration connectTimeout,
+      @Nullable Duration firstByteTimeout,
+      @Nullable Duration idleTimeout,
+      @DefaultValue("1000") int maxConnections,
+      @DefaultValue Map<String, String> options) {}
+
+  /**
+   * One model clients may ask for.
+   *
+   * @param id the name clients use
+   * @param provider the provider that serves it
+   * @param upstreamModel the name the provider knows; the id when absent
+   * @param price per million tokens, in the account currency
+   * @param mock the mock provider's settings for this model ({@code ttft-ms}, {@code
+   *     inter-token-ms}, {@code tokens})
+   */
+  public record Model(
+      @Nullable String id,
+      @Nullable String provider,
+      @Nullable String upstreamModel,
+      @Nullable Price price,
+      @DefaultValue Map<String, String> mock) {}
+
+  /**
+   * Prices per million tokens (and per request), decimal, in the account currency.
+   *
+   * @param input prompt tokens
+   * @param cachedInput prompt tokens served from the provider's cache
+   * @param output completion tokens
+   * @param reasoning reasoning tokens; the output price when absent
+   * @param request a fixed price per request
+   */
+  public record Price(
+      @Nullable BigDecimal input,
+      @Nullable BigDecimal cachedInput,
+      @Nullable BigDecimal output,
+      @Nullable BigDecimal reasoning,
+      @Nullable BigDecimal request) {}
+
+  /**
+   * Default upstream timeouts.
+   *
+   * @param connectTimeout to open a connection
+   * @param firstByteTimeout from sending a request to the first event (or a whole non-streamed
+   *     body)
+   * @param idleTimeout the longest gap between two events of a stream
+   */
+  public record Upstream(
+      @DefaultValue("10s") Duration connectTimeout,
+      @DefaultValue("300s") Duration firstByteTimeout,
+      @DefaultValue("120s") Duration idleTimeout) {}
+}

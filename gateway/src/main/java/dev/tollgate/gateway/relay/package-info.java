@@ -1,0 +1,4 @@
+@NullMarked
+package dev.tollgate.gateway.relay;
+
+import org.jspecify.annotations.NullMarked;

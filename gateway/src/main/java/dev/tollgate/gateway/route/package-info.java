@@ -1,0 +1,4 @@
+@NullMarked
+package dev.tollgate.gateway.route;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.tollgate.adapter.mock;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,58 @@
+package dev.tollgate.adapter.openai;
+
+import dev.tollgate.adapter.UpstreamException;
+import dev.tollgate.adapter.openai.OpenAiPayloadScanner.Scan;
+import tools.jackson.core.JacksonException;
+
+/**
+ * Maps an OpenAI-dialect error (a response or an in-stream event) to an {@link UpstreamException}.
+ */
+public final class OpenAiErrorMapper {
+
+  private OpenAiErrorMapper() {}
+
+  /** An error response: the upstream's status is kept, its error fields carried over. */
+  public static UpstreamException fromResponse(int status, byte[] body) {
+    Scan scan = null;
+    if (body.length > 0) {
+      try {
+        scan = OpenAiPayloadScanner.scan(body, 0, body.length);
+      } catch (JacksonException | IllegalArgumentException notJson) {
+        scan = null;
+      }
+    }
+    String message =
+        scan != null && scan.errorMessage != null
+            ? scan.errorMessage
+            : "upstream answered HTTP " + status;
+    String type = scan != null && scan.errorType != null ? scan.errorType : defaultType(status);
+    return new UpstreamException(
+        status,
+        type,
+        scan == null ? null : scan.errorCode,
+        scan == null ? null : scan.errorParam,
+        message,
+        null);
+  }
+
+  /** An error event inside a stream: an upstream failure (502) with the upstream's words. */
+  static UpstreamException inStream(Scan scan) {
+    String message = scan.errorMessage != null ? scan.errorMessage : "upstream sent an error event";
+    return new UpstreamException(
+        502,
+        scan.errorType != null ? scan.errorType : "upstream_error",
+        scan.errorCode,
+        scan.errorParam,
+        message,
+        null);
+  }
+
+  private static String defaultType(int status) {
+    return switch (status) {
+      case 400, 404, 409, 413, 422 -> "invalid_request_error";
+      case 401, 403 -> "authentication_error";
+      case 429 -> "rate_limit_error";
+      default -> status >= 500 ? "upstream_error" : "invalid_request_error";
+    };
+  }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.tollgate.adapter.openai;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.tollgate.adapter.sse;
+
+import org.jspecify.annotations.NullMarked;

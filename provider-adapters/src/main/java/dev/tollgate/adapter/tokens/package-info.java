@@ -1,0 +1,4 @@
+@NullMarked
+package dev.tollgate.adapter.tokens;
+
+import org.jspecify.annotations.NullMarked;
