@@ -34,7 +34,7 @@ public record ProviderSpec(
     Objects.requireNonNull(timeouts, "timeouts");
     options = Map.copyOf(options);
     if (maxConnections <= 0) {
-      throw new IllegalArgumentException("maxConnections: " + maxConnections + " (expected: > 0)");
+      throw new IllegalArgumentException("max-connections: " + maxConnections + " (expected: > 0)");
     }
   }
 
@@ -47,9 +47,9 @@ public record ProviderSpec(
    */
   public record Timeouts(Duration connect, Duration firstByte, Duration idle) {
     public Timeouts {
-      requirePositive(connect, "connect");
-      requirePositive(firstByte, "firstByte");
-      requirePositive(idle, "idle");
+      requirePositive(connect, "connect-timeout");
+      requirePositive(firstByte, "first-byte-timeout");
+      requirePositive(idle, "idle-timeout");
     }
 
     private static void requirePositive(Duration d, String name) {

@@ -73,7 +73,17 @@ public class GatewayConfiguration {
     Map<String, ProviderSpec> providers = new HashMap<>();
     properties
         .providers()
-        .forEach((name, p) -> providers.put(name, spec(name, p, properties, registry)));
+        .forEach(
+            (name, p) -> {
+              ProviderSpec spec = spec(name, p, properties, registry);
+              try {
+                registry.adapter(spec, Map.of()); // checks the provider even if no model uses it
+              } catch (IllegalArgumentException e) {
+                throw new InvalidConfigurationException(
+                    "gateway.providers." + name + "." + e.getMessage(), e);
+              }
+              providers.put(name, spec);
+            });
 
     List<ModelRoute> routes = new ArrayList<>();
     Set<String> ids = new HashSet<>();
@@ -112,7 +122,7 @@ public class GatewayConfiguration {
                 upstreamModel,
                 registry.adapter(provider, model.mock())));
       } catch (IllegalArgumentException e) {
-        throw new InvalidConfigurationException(at + ": " + e.getMessage(), e);
+        throw new InvalidConfigurationException(at + "." + e.getMessage(), e);
       }
     }
     return new ModelCatalog(routes);
@@ -139,7 +149,7 @@ public class GatewayConfiguration {
           p.maxConnections(),
           p.options());
     } catch (IllegalArgumentException e) {
-      throw new InvalidConfigurationException(at + ": " + e.getMessage(), e);
+      throw new InvalidConfigurationException(at + "." + e.getMessage(), e);
     }
   }
 

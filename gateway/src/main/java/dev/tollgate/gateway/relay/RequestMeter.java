@@ -106,8 +106,20 @@ public final class RequestMeter {
   }
 
   public void onError(Throwable failure) {
-    if (error == null) {
-      error = failure;
+    if (error != null) {
+      return;
+    }
+    error = failure;
+    // Status and codes only: an upstream's message may quote the request.
+    if (failure instanceof UpstreamException u) {
+      log.debug(
+          "request={} upstream failure status={} type={} code={}",
+          context.requestId(),
+          u.status(),
+          u.type(),
+          u.code());
+    } else {
+      log.warn("request={} failed unexpectedly", context.requestId(), failure);
     }
   }
 

@@ -18,6 +18,7 @@ import java.net.ConnectException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -48,8 +49,7 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter {
   public OpenAiCompatibleAdapter(ProviderSpec spec) {
     this.spec = Objects.requireNonNull(spec, "spec");
     if (spec.baseUrl() == null) {
-      throw new IllegalArgumentException(
-          "providers." + spec.name() + ".base-url: missing (expected: the API base URL)");
+      throw new IllegalArgumentException("base-url: missing (expected: the API base URL)");
     }
     this.askForUsage = Boolean.parseBoolean(spec.options().getOrDefault("stream-options", "true"));
     this.maxEventBytes =
@@ -125,8 +125,11 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter {
     }
     SseEventSplitter splitter = new SseEventSplitter(maxEventBytes);
     StreamEnd end = new StreamEnd();
+    // Split each network read while its buffer is still valid (map runs on receipt); only the
+    // copied events are queued downstream.
     return content
-        .concatMapIterable(splitter::feed)
+        .map(splitter::feed)
+        .concatMapIterable(Function.identity())
         .concatWith(Flux.defer(() -> Flux.fromIterable(splitter.finish())))
         .map(OpenAiStreamDecoder::decode)
         .doOnNext(end::observe)

@@ -1,0 +1,66 @@
+package dev.tollgate.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+/** Bad configuration stops start-up with a message that names the bad value. */
+class ConfigurationValidationTest {
+
+  @EnableConfigurationProperties(GatewayProperties.class)
+  static class Props {}
+
+  private final ApplicationContextRunner runner =
+      new ApplicationContextRunner()
+          .withUserConfiguration(Props.class, GatewayConfiguration.class)
+          .withPropertyValues(
+              "gateway.dev-keys[0]=sk-gw-test-0123456789abcdef",
+              "gateway.providers.local.type=mock",
+              "gateway.providers.up.type=openai",
+              "gateway.providers.up.base-url=http://127.0.0.1:9/v1");
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "gateway.providers.x.type=nope | gateway.providers.x.type: 'nope' (expected one of: [mock, openai])",
+        "gateway.providers.x.base-url=http://h | gateway.providers.x.type: missing (expected one of: [mock, openai])",
+        "gateway.providers.x.type=openai | gateway.providers.x.base-url: missing (expected: the API base URL)",
+        "gateway.models[0].provider=local | gateway.models[0].id: missing (expected: the model name clients use)",
+        "gateway.models[0].id=m;gateway.models[0].provider=elsewhere | gateway.models[0].provider: 'elsewhere' (expected one of the configured providers: [local, up])",
+        "gateway.models[0].id=m;gateway.models[0].provider=local;gateway.models[1].id=m;gateway.models[1].provider=local | gateway.models[1].id: 'm' is configured twice",
+        "gateway.models[0].id=m;gateway.models[0].provider=local;gateway.models[0].price.output=-1 | gateway.models[0].price.output: -1 (expected: >= 0)",
+        "gateway.models[0].id=m;gateway.models[0].provider=local;gateway.models[0].mock.tokens=0 | gateway.models[0].mock.tokens: 0 (expected: > 0)",
+        "gateway.models[0].id=m;gateway.models[0].provider=local;gateway.models[0].mock.ttft-ms=soon | gateway.models[0].mock.ttft-ms: 'soon' (expected: a number)",
+        "gateway.providers.up.max-connections=0 | gateway.providers.up.max-connections: 0 (expected: > 0)",
+        "gateway.providers.up.idle-timeout=0s | gateway.providers.up.idle-timeout: PT0S (expected: > 0)",
+        "gateway.dev-keys[0]=short | gateway.dev-keys[0]: 5 characters (expected: at least 16)",
+      })
+  void failsStartupNamingTheBadValue(String properties, String message) {
+    runner
+        .withPropertyValues(properties.split(";"))
+        .run(
+            context -> {
+              assertThat(context).hasFailed();
+              Throwable failure = context.getStartupFailure();
+              while (failure != null && !(failure instanceof InvalidConfigurationException)) {
+                failure = failure.getCause();
+              }
+              assertThat(failure)
+                  .as("an InvalidConfigurationException in %s", context.getStartupFailure())
+                  .isNotNull()
+                  .hasMessage(message);
+            });
+  }
+
+  @ParameterizedTest
+  @CsvSource({"gateway.models[0].id=m", "gateway.models[0].id=other"})
+  void aGoodConfigurationStarts(String id) {
+    runner
+        .withPropertyValues(id, "gateway.models[0].provider=local")
+        .run(context -> assertThat(context).hasNotFailed());
+  }
+}
