@@ -7,7 +7,9 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
-/** Proves that BlockHound is active in this test JVM, so the other tests' silence means something. */
+/**
+ * Proves that BlockHound is active in this test JVM, so the other tests' silence means something.
+ */
 class BlockHoundInstalledTest {
 
   @Test
