@@ -35,7 +35,15 @@ public record MockSettings(Duration timeToFirstToken, Duration interTokenDelay, 
     return new MockSettings(
         Duration.ofMillis(number(options, "ttft-ms", DEFAULT.timeToFirstToken.toMillis())),
         Duration.ofMillis(number(options, "inter-token-ms", DEFAULT.interTokenDelay.toMillis())),
-        (int) number(options, "tokens", DEFAULT.tokens));
+        tokens(number(options, "tokens", DEFAULT.tokens)));
+  }
+
+  private static int tokens(long tokens) {
+    if (tokens != (int) tokens) {
+      throw new IllegalArgumentException(
+          "mock.tokens: " + tokens + " (expected: > 0 and <= " + Integer.MAX_VALUE + ")");
+    }
+    return (int) tokens;
   }
 
   private static long number(Map<String, String> options, String key, long fallback) {

@@ -76,6 +76,10 @@ public final class SseEventSplitter {
       byte prev = pending[i - 1];
       boolean blankLine = prev == '\n' || (prev == '\r' && i >= 2 && pending[i - 2] == '\n');
       if (blankLine && i + 1 - start > 0) {
+        if (i + 1 - start > maxEventBytes) {
+          // a read may hold a whole over-long event: the limit must not depend on how reads cut
+          throw new SseException("server-sent event longer than " + maxEventBytes + " bytes");
+        }
         if (events.isEmpty()) {
           events = new ArrayList<>(4);
         }
