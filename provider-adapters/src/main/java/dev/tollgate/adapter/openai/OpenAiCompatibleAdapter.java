@@ -51,9 +51,8 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter {
     if (spec.baseUrl() == null) {
       throw new IllegalArgumentException("base-url: missing (expected: the API base URL)");
     }
-    this.askForUsage = Boolean.parseBoolean(spec.options().getOrDefault("stream-options", "true"));
-    this.maxEventBytes =
-        Integer.parseInt(spec.options().getOrDefault("max-event-bytes", String.valueOf(16 << 20)));
+    this.askForUsage = booleanOption(spec, "stream-options", true);
+    this.maxEventBytes = positiveIntOption(spec, "max-event-bytes", 16 << 20);
     ConnectionProvider pool =
         ConnectionProvider.builder("tollgate-" + spec.name())
             .maxConnections(spec.maxConnections())
@@ -76,6 +75,37 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter {
                     h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + spec.apiKey());
                   }
                 });
+  }
+
+  private static boolean booleanOption(ProviderSpec spec, String name, boolean fallback) {
+    String value = spec.options().get(name);
+    if (value == null || value.isBlank()) {
+      return fallback;
+    }
+    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default ->
+          throw new IllegalArgumentException(
+              "options." + name + ": '" + value + "' (expected: true or false)");
+    };
+  }
+
+  private static int positiveIntOption(ProviderSpec spec, String name, int fallback) {
+    String value = spec.options().get(name);
+    if (value == null || value.isBlank()) {
+      return fallback;
+    }
+    try {
+      int parsed = Integer.parseInt(value.trim());
+      if (parsed > 0) {
+        return parsed;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(
+        "options." + name + ": '" + value + "' (expected: a whole number > 0)");
   }
 
   @Override

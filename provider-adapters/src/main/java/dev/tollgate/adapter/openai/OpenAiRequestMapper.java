@@ -27,6 +27,8 @@ public final class OpenAiRequestMapper {
                 ? existing
                 : body.putObject("stream_options");
         options.put("include_usage", true);
+      } else {
+        body.remove("stream_options"); // the server rejects it; usage is counted locally
       }
     } else {
       body.remove("stream_options");

@@ -35,6 +35,9 @@ public final class OpenAiStreamDecoder {
       offset = 0;
       length = joined.length;
     }
+    if (length == 0 || isBlank(data, offset, length)) {
+      return UpstreamEvent.of(event, Kind.COMMENT); // an empty data line: a keep-alive
+    }
     if (SseEvent.isDone(data, offset, length)) {
       return UpstreamEvent.of(event, Kind.DONE);
     }
@@ -50,5 +53,14 @@ public final class OpenAiStreamDecoder {
     Kind kind = scan.choices == 0 && scan.usage != null ? Kind.USAGE_ONLY : Kind.CHUNK;
     return new UpstreamEvent(
         event, kind, scan.text(), scan.reasoning(), scan.usage, scan.finishReason);
+  }
+
+  private static boolean isBlank(byte[] data, int offset, int length) {
+    for (int i = offset; i < offset + length; i++) {
+      if (data[i] != ' ' && data[i] != '\t') {
+        return false;
+      }
+    }
+    return true;
   }
 }

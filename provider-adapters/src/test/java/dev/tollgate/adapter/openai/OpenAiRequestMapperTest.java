@@ -95,6 +95,18 @@ class OpenAiRequestMapperTest {
     assertThat(sent.has("stream_options")).isFalse();
   }
 
+  @Test
+  void aServerThatRejectsStreamOptionsGetsNoneEvenWhenTheClientSentThem() {
+    JsonNode sent =
+        send(
+            "{\"model\":\"fast\",\"messages\":[],\"stream_options\":{\"include_usage\":true}}",
+            true,
+            false);
+
+    assertThat(sent.has("stream_options")).isFalse();
+    assertThat(sent.path("stream").asBoolean()).isTrue();
+  }
+
   private static JsonNode send(String request, boolean stream, boolean askForUsage) {
     ChatCall call = new ChatCall("req-1", parse(request), "gpt-4o-2024-08-06", false);
     byte[] body = OpenAiRequestMapper.toUpstream(call, stream, askForUsage);

@@ -356,6 +356,13 @@ class OpenAiStreamDecoderTest {
   }
 
   @Test
+  void anEmptyDataLineIsAKeepAliveNotAnError() {
+    byte[] event = "data: \n\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    assertThat(OpenAiStreamDecoder.decode(event).kind()).isEqualTo(UpstreamEvent.Kind.COMMENT);
+  }
+
+  @Test
   void malformedJsonIsAProtocolError() {
     List<String> malformed =
         List.of(
