@@ -1,0 +1,47 @@
+package dev.tollgate.billing.ledger;
+
+import java.util.Objects;
+
+/**
+ * One settled charge as the settle script wrote it to a bucket's outbox stream, on its way to
+ * PostgreSQL. Field names in the stream entry are the snake_case of these components ({@code
+ * request_id}, {@code from_allowance}, ...); {@link #streamId} is the entry's id.
+ *
+ * @param cost what the request cost
+ * @param charged what was actually debited: {@code cost} unless funds ran short
+ * @param fromAllowance the part of {@code charged} taken from the subscription allowance
+ * @param fromBalance the part of {@code charged} taken from the top-up balance
+ * @param uncollected {@code cost - charged}
+ */
+public record SettledCharge(
+    String streamId,
+    String requestId,
+    String accountId,
+    String keyId,
+    String model,
+    String provider,
+    String status,
+    String source,
+    long promptTokens,
+    long completionTokens,
+    long cachedTokens,
+    long reasoningTokens,
+    long cost,
+    long charged,
+    long fromAllowance,
+    long fromBalance,
+    long uncollected,
+    String priceVersion,
+    long markupPpm,
+    long discountPpm,
+    long startedAtMs,
+    long ttftMs,
+    long durationMs,
+    long settledAtMs) {
+
+  public SettledCharge {
+    Objects.requireNonNull(streamId, "streamId");
+    Objects.requireNonNull(requestId, "requestId");
+    Objects.requireNonNull(accountId, "accountId");
+  }
+}

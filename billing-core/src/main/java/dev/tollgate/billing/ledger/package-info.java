@@ -1,0 +1,4 @@
+@NullMarked
+package dev.tollgate.billing.ledger;
+
+import org.jspecify.annotations.NullMarked;

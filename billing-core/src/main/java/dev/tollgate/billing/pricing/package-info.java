@@ -1,0 +1,4 @@
+@NullMarked
+package dev.tollgate.billing.pricing;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.tollgate.billing.redis;
+
+import org.jspecify.annotations.NullMarked;
