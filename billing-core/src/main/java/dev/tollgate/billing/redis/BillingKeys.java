@@ -40,6 +40,14 @@ public record BillingKeys(String prefix, int buckets) {
     return (int) (crc.getValue() % buckets);
   }
 
+  private int requireBucket(int bucket) {
+    if (bucket < 0 || bucket >= buckets) {
+      throw new IllegalArgumentException(
+          "bucket: " + bucket + " (expected: 0.." + (buckets - 1) + ")");
+    }
+    return bucket;
+  }
+
   private String base(int bucket) {
     return prefix + ":{b" + bucket + "}:";
   }
@@ -51,6 +59,14 @@ public record BillingKeys(String prefix, int buckets) {
   /** A request's hold lives in its account's bucket. */
   public String hold(String accountId, String requestId) {
     return base(bucketOf(accountId)) + "hold:" + requestId;
+  }
+
+  /**
+   * A hold by its bucket and request id, for the reaper, which finds request ids in a bucket's
+   * {@link #holds} index without their account.
+   */
+  public String hold(int bucket, String requestId) {
+    return base(requireBucket(bucket)) + "hold:" + requestId;
   }
 
   public String holds(int bucket) {

@@ -1,0 +1,15 @@
+-- load_account: cache an account loaded from PostgreSQL, unless it is cached already.
+--
+-- KEYS[1] account hash
+-- ARGV[1] balance  ARGV[2] sub_left  ARGV[3] discount_ppm  ARGV[4] status (active, suspended)
+--
+-- Returns {0}   the account exists: Redis is ahead of PostgreSQL (holds, unflushed charges), so
+--               it is never overwritten
+--         {1}   created, with nothing held
+
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return {0}
+end
+redis.call('HSET', KEYS[1],
+  'balance', ARGV[1], 'sub_left', ARGV[2], 'held', '0', 'discount_ppm', ARGV[3], 'status', ARGV[4])
+return {1}

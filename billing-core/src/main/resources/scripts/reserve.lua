@@ -1,0 +1,49 @@
+-- reserve: put a hold on an account's funds for one request.
+--
+-- KEYS[1] account hash   KEYS[2] hold hash   KEYS[3] the bucket's holds zset
+-- ARGV[1] requestId  ARGV[2] amount  ARGV[3] expiresAtMs  ARGV[4] keyId  ARGV[5] model
+-- ARGV[6] accountId  ARGV[7] provider  ARGV[8] createdAtMs (when the request started; the reaper
+-- records it as the start of an abandoned request)
+--
+-- Returns {-1}                      the account is not in Redis: load it, then retry
+--         {-2}                      the account is not active
+--         {0, available}            not enough funds; nothing written
+--         {1, available, holdAmount} granted (available is what is left after the hold); also
+--                                   returned again, with the existing hold's amount, when the
+--                                   hold already exists (a retried reserve)
+--
+-- Money is mutated only with HINCRBY (exact 64-bit). Lua numbers are doubles, so the comparisons
+-- here are exact up to 2^53 nano-units (about 9 million currency units per account).
+
+local function num(value)
+  return tonumber(value) or 0
+end
+
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return {-1}
+end
+
+local acct = redis.call('HMGET', KEYS[1], 'balance', 'sub_left', 'held', 'status')
+local available = num(acct[1]) + num(acct[2]) - num(acct[3])
+
+local existing = redis.call('HGET', KEYS[2], 'amount')
+if existing then
+  return {1, available, num(existing)}
+end
+
+if acct[4] ~= 'active' then
+  return {-2}
+end
+
+local amount = num(ARGV[2])
+if available < amount then
+  return {0, available}
+end
+
+redis.call('HSET', KEYS[2],
+  'acct', ARGV[6], 'amount', ARGV[2], 'key', ARGV[4], 'model', ARGV[5], 'provider', ARGV[7],
+  'expires_at', ARGV[3], 'created_at', ARGV[8],
+  'prompt', '0', 'completion', '0', 'cached', '0', 'reasoning', '0', 'checkpoint_cost', '0')
+redis.call('HINCRBY', KEYS[1], 'held', ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+return {1, available - amount, amount}

@@ -1,0 +1,82 @@
+-- settle: end a request's hold, debit what it cost and write one outbox entry, all at once.
+--
+-- KEYS[1] account hash   KEYS[2] hold hash   KEYS[3] the bucket's holds zset
+-- KEYS[4] the bucket's outbox stream
+-- ARGV, the fields of a Charge in order, then the settlement time:
+--   1 requestId  2 accountId  3 keyId  4 model  5 provider  6 status  7 source
+--   8 promptTokens  9 completionTokens  10 cachedTokens  11 reasoningTokens  12 cost
+--   13 priceVersion  14 markupPpm  15 discountPpm  16 startedAtMs  17 ttftMs  18 durationMs
+--   19 settledAtMs
+-- A cost of -1 is the reaper's: charge the hold's last checkpoint (its checkpoint_cost and token
+-- counts) and only if the hold has expired by settledAtMs.
+--
+-- Returns {0}                                      no such hold: settled already, nothing written
+--         {-3}                                     reaper only: the hold has not expired (it was
+--                                                  extended meanwhile); nothing written
+--         {1, charged, fromAllowance, fromBalance} settled
+--
+-- charged = min(cost, hold + free funds, balance + allowance): the account never goes below
+-- zero; what could not be charged is recorded as uncollected. The allowance pays first.
+-- Money is mutated only with HINCRBY (exact 64-bit). Lua numbers are doubles, so the arithmetic
+-- here is exact up to 2^53 nano-units (about 9 million currency units per account); numbers are
+-- written with %d so they never take an exponent form.
+
+local function num(value)
+  return tonumber(value) or 0
+end
+
+local function int(value)
+  return string.format('%d', value)
+end
+
+local hold = redis.call('HMGET', KEYS[2], 'amount', 'expires_at', 'prompt', 'completion',
+  'cached', 'reasoning', 'checkpoint_cost')
+if not hold[1] then
+  -- Also drop a stray index entry, so the reaper cannot trip over it again.
+  redis.call('ZREM', KEYS[3], ARGV[1])
+  return {0}
+end
+
+local cost = num(ARGV[12])
+local prompt, completion, cached, reasoning = ARGV[8], ARGV[9], ARGV[10], ARGV[11]
+if cost < 0 then
+  if num(hold[2]) > num(ARGV[19]) then
+    return {-3}
+  end
+  cost = num(hold[7])
+  prompt, completion, cached, reasoning = hold[3], hold[4], hold[5], hold[6]
+end
+
+local holdAmount = num(hold[1])
+local charged, fromAllowance, fromBalance = 0, 0, 0
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local acct = redis.call('HMGET', KEYS[1], 'balance', 'sub_left', 'held')
+  local balance, subLeft, held = num(acct[1]), math.max(0, num(acct[2])), num(acct[3])
+  -- The hold is part of held; what is free beyond it may pay for a cost above the hold. The
+  -- third bound only matters after a refund took the balance below what is held.
+  charged = math.min(cost, holdAmount + math.max(0, balance + subLeft - held),
+    math.max(0, balance + subLeft))
+  fromAllowance = math.min(subLeft, charged)
+  fromBalance = charged - fromAllowance
+  redis.call('HINCRBY', KEYS[1], 'sub_left', int(-fromAllowance))
+  redis.call('HINCRBY', KEYS[1], 'balance', int(-fromBalance))
+  redis.call('HINCRBY', KEYS[1], 'held', int(-holdAmount))
+else
+  -- Not expected while a hold exists (Redis runs with noeviction). Charge what was held; the
+  -- ledger applies the entry to the account in PostgreSQL.
+  charged = math.min(cost, holdAmount)
+  fromBalance = charged
+end
+
+redis.call('DEL', KEYS[2])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('XADD', KEYS[4], '*',
+  'request_id', ARGV[1], 'account_id', ARGV[2], 'key_id', ARGV[3], 'model', ARGV[4],
+  'provider', ARGV[5], 'status', ARGV[6], 'source', ARGV[7],
+  'prompt_tokens', prompt, 'completion_tokens', completion, 'cached_tokens', cached,
+  'reasoning_tokens', reasoning, 'cost', int(cost), 'charged', int(charged),
+  'from_allowance', int(fromAllowance), 'from_balance', int(fromBalance),
+  'uncollected', int(cost - charged), 'price_version', ARGV[13], 'markup_ppm', ARGV[14],
+  'discount_ppm', ARGV[15], 'started_at_ms', ARGV[16], 'ttft_ms', ARGV[17],
+  'duration_ms', ARGV[18], 'settled_at_ms', ARGV[19])
+return {1, charged, fromAllowance, fromBalance}
