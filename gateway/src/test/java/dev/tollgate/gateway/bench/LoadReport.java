@@ -36,14 +36,14 @@ final class LoadReport {
     StringBuilder out = new StringBuilder();
     out.append(
         String.format(
-            Locale.ROOT, "%-34s %14s %14s %15s%n", "", "direct", "gateway", "gateway/direct"));
+            Locale.ROOT, "%-34s %20s %20s %16s%n", "", "direct", "gateway", "gateway/direct"));
     for (ScenarioResult[] pair : pairs) {
       out.append(pair[0].mode == Mode.SSE ? "SSE (streamed)" : "JSON (not streamed)").append('\n');
       for (Row row : rows(pair)) {
         out.append(
             String.format(
                 Locale.ROOT,
-                "  %-32s %14s %14s %15s%n",
+                "  %-32s %20s %20s %16s%n",
                 row.label,
                 row.direct,
                 row.gateway,
@@ -120,6 +120,7 @@ final class LoadReport {
     ScenarioResult g = pair[1];
     List<Row> rows = new ArrayList<>();
     rows.add(ratio("requests/s", d, g, ScenarioResult::requestsPerSecond, "%.0f"));
+    rows.add(rounds(d, g));
     if (d.mode == Mode.SSE) {
       rows.add(
           ratio(
@@ -162,6 +163,22 @@ final class LoadReport {
         String.format(Locale.ROOT, format, direct),
         String.format(Locale.ROOT, format, gateway),
         String.format(Locale.ROOT, "%.2f", gateway / direct));
+  }
+
+  /** Requests/s of each round, and the ratio in each: how much the machine's load moved. */
+  private static Row rounds(ScenarioResult d, ScenarioResult g) {
+    List<Double> direct = d.roundRates();
+    List<Double> gateway = g.roundRates();
+    StringBuilder ds = new StringBuilder();
+    StringBuilder gs = new StringBuilder();
+    StringBuilder rs = new StringBuilder();
+    for (int i = 0; i < Math.min(direct.size(), gateway.size()); i++) {
+      String sep = i == 0 ? "" : "/";
+      ds.append(sep).append(String.format(Locale.ROOT, "%.0f", direct.get(i)));
+      gs.append(sep).append(String.format(Locale.ROOT, "%.0f", gateway.get(i)));
+      rs.append(sep).append(String.format(Locale.ROOT, "%.2f", gateway.get(i) / direct.get(i)));
+    }
+    return new Row("requests/s by round", ds.toString(), gs.toString(), rs.toString());
   }
 
   private static Row plainRow(

@@ -1,6 +1,7 @@
 package dev.tollgate.gateway.bench;
 
 import dev.tollgate.gateway.bench.LoadSettings.Mode;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,8 @@ final class ScenarioResult {
   private final Map<String, String> errorSamples = new ConcurrentHashMap<>();
 
   private final CpuUsage cpu = new CpuUsage();
+  private final List<Double> roundRates = new ArrayList<>();
+  private long okAtLastRound;
   private long elapsedNanos;
   private @Nullable String strictCheck;
   private final Map<String, Long> gatewayEndings = new TreeMap<>();
@@ -71,6 +74,14 @@ final class ScenarioResult {
   void addRound(long elapsedNanos, CpuUsage.Snapshot before, CpuUsage.Snapshot after) {
     this.elapsedNanos += elapsedNanos;
     cpu.add(before, after, elapsedNanos);
+    long okNow = ok();
+    roundRates.add((okNow - okAtLastRound) / (elapsedNanos / 1e9));
+    okAtLastRound = okNow;
+  }
+
+  /** Correct responses per second in each round, in order: shows how steady the machine was. */
+  List<Double> roundRates() {
+    return List.copyOf(roundRates);
   }
 
   void strictCheck(String verdict) {
