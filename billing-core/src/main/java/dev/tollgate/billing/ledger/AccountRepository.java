@@ -1,0 +1,188 @@
+package dev.tollgate.billing.ledger;
+
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.Readable;
+import io.r2dbc.spi.Statement;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** Accounts in PostgreSQL, and money put into them: top-ups, refunds, adjustments. */
+public final class AccountRepository {
+
+  /** The ledger entry types that add to a balance; {@code debit} is the flusher's alone. */
+  public static final Set<String> CREDIT_TYPES = Set.of("credit", "refund", "adjustment");
+
+  private static final String FIND =
+      """
+      SELECT id, name, owner_subject, balance_nanos, allowance_nanos, allowance_left_nanos,
+             allowance_period, discount_ppm, status
+      FROM accounts WHERE id = $1
+      """;
+
+  private static final String ENSURE =
+      """
+      INSERT INTO accounts (id, name, owner_subject, balance_nanos, allowance_nanos,
+                            allowance_left_nanos, allowance_period, period_started_at,
+                            discount_ppm, status)
+      VALUES ($1, $2, $3, $4, $5, $6, $7::text,
+              CASE WHEN $7::text IS NULL THEN NULL ELSE now() END, $8, $9)
+      ON CONFLICT (id) DO NOTHING
+      """;
+
+  // One statement, hence one transaction: the balance moves only if the entry was inserted.
+  private static final String CREDIT =
+      """
+      WITH entry AS (
+          INSERT INTO ledger_entries (account_id, type, category, amount_nanos, reference)
+          VALUES ($1, $2, $3, $4, $5)
+          ON CONFLICT (type, reference) DO NOTHING
+          RETURNING account_id, amount_nanos)
+      UPDATE accounts AS a
+      SET balance_nanos = a.balance_nanos + entry.amount_nanos, updated_at = now()
+      FROM entry
+      WHERE a.id = entry.account_id
+      RETURNING a.balance_nanos
+      """;
+
+  private static final String FIND_ENTRY =
+      "SELECT account_id, amount_nanos FROM ledger_entries WHERE type = $1 AND reference = $2";
+
+  private final ConnectionFactory connectionFactory;
+
+  public AccountRepository(ConnectionFactory connectionFactory) {
+    this.connectionFactory = Objects.requireNonNull(connectionFactory, "connectionFactory");
+  }
+
+  /** The account, or empty when there is none with this id. */
+  public Mono<AccountRow> find(String accountId) {
+    Objects.requireNonNull(accountId, "accountId");
+    return Transactions.withConnection(
+        connectionFactory,
+        connection ->
+            Flux.from(connection.createStatement(FIND).bind(0, accountId).execute())
+                .concatMap(result -> result.map(AccountRepository::toAccount))
+                .next());
+  }
+
+  /**
+   * Creates the account unless one with its id exists (which is then left as it is), as used for
+   * the demo account at start-up.
+   *
+   * @return whether it was created
+   */
+  public Mono<Boolean> ensure(AccountRow account) {
+    Objects.requireNonNull(account, "account");
+    return Transactions.withConnection(
+        connectionFactory,
+        connection -> {
+          Statement statement =
+              connection.createStatement(ENSURE).bind(0, account.id()).bind(1, account.name());
+          bindNullable(statement, 2, account.ownerSubject());
+          statement
+              .bind(3, account.balanceNanos())
+              .bind(4, account.allowanceNanos())
+              .bind(5, account.allowanceLeftNanos());
+          bindNullable(statement, 6, account.allowancePeriod());
+          statement.bind(7, account.discountPpm()).bind(8, account.status().wireName());
+          return Transactions.rowsUpdated(Flux.from(statement.execute())).map(n -> n == 1);
+        });
+  }
+
+  /**
+   * Puts money into an account, once per {@code (type, reference)}: inserts the ledger entry and
+   * raises the balance, atomically. A repeat with the same type and reference changes nothing.
+   *
+   * @param reference the idempotency key, e.g. the payment provider's transaction id
+   * @param type {@code credit}, {@code refund} or {@code adjustment}
+   * @param amountNanos what to add, {@code > 0}
+   * @param category what the money is for, e.g. {@code topup}
+   * @return the new balance; empty when this credit had been applied before. Fails when the
+   *     reference was used before for another account or amount, or the account does not exist.
+   */
+  public Mono<Long> credit(
+      String accountId, String reference, String type, long amountNanos, String category) {
+    Objects.requireNonNull(accountId, "accountId");
+    Objects.requireNonNull(reference, "reference");
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(category, "category");
+    if (!CREDIT_TYPES.contains(type)) {
+      throw new IllegalArgumentException(
+          "type: '" + type + "' (expected: credit, refund or adjustment)");
+    }
+    if (amountNanos <= 0) {
+      throw new IllegalArgumentException("amountNanos: " + amountNanos + " (expected: > 0)");
+    }
+    return Transactions.withConnection(
+        connectionFactory,
+        connection -> {
+          Statement credit =
+              connection
+                  .createStatement(CREDIT)
+                  .bind(0, accountId)
+                  .bind(1, type)
+                  .bind(2, category)
+                  .bind(3, amountNanos)
+                  .bind(4, reference);
+          Mono<Long> repeat =
+              Flux.from(
+                      connection
+                          .createStatement(FIND_ENTRY)
+                          .bind(0, type)
+                          .bind(1, reference)
+                          .execute())
+                  .concatMap(
+                      result ->
+                          result.map(
+                              row ->
+                                  accountId.equals(row.get(0, String.class))
+                                      && Objects.equals(row.get(1, Long.class), amountNanos)))
+                  .next()
+                  .flatMap(
+                      same ->
+                          same
+                              ? Mono.empty()
+                              : Mono.error(
+                                  new IllegalStateException(
+                                      type
+                                          + " reference '"
+                                          + reference
+                                          + "' (expected: unused, or used before by the same "
+                                          + amountNanos
+                                          + " nanos to "
+                                          + accountId
+                                          + "; it was used for another account or amount)")));
+          return Flux.from(credit.execute())
+              .concatMap(result -> result.map(row -> row.get(0, Long.class)))
+              .next()
+              .switchIfEmpty(repeat);
+        });
+  }
+
+  private static void bindNullable(Statement statement, int index, @Nullable String value) {
+    if (value == null) {
+      statement.bindNull(index, String.class);
+    } else {
+      statement.bind(index, value);
+    }
+  }
+
+  private static AccountRow toAccount(Readable row) {
+    return new AccountRow(
+        Objects.requireNonNull(row.get("id", String.class)),
+        Objects.requireNonNull(row.get("name", String.class)),
+        row.get("owner_subject", String.class),
+        longOf(row, "balance_nanos"),
+        longOf(row, "allowance_nanos"),
+        longOf(row, "allowance_left_nanos"),
+        row.get("allowance_period", String.class),
+        longOf(row, "discount_ppm"),
+        AccountStatus.fromWireName(Objects.requireNonNull(row.get("status", String.class))));
+  }
+
+  private static long longOf(Readable row, String column) {
+    return Objects.requireNonNull(row.get(column, Long.class), column);
+  }
+}

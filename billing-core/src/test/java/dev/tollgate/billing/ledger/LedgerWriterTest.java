@@ -1,0 +1,201 @@
+package dev.tollgate.billing.ledger;
+
+import static dev.tollgate.billing.support.Charges.charge;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tollgate.billing.support.TestDatabase;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import reactor.test.StepVerifier;
+
+/** {@link LedgerWriter} against a real PostgreSQL: exact sums, idempotent replays, atomicity. */
+class LedgerWriterTest {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(15);
+
+  private static TestDatabase db;
+  private static LedgerWriter writer;
+  private static AccountRepository accounts;
+
+  @BeforeAll
+  static void setUp() {
+    db = TestDatabase.create();
+    writer = new LedgerWriter(db.pool);
+    accounts = new AccountRepository(db.pool);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    if (db != null) {
+      db.close();
+    }
+  }
+
+  private static String account(long balance, long allowanceLeft) {
+    String id = "acct-" + UUID.randomUUID();
+    AccountRow row =
+        new AccountRow(
+            id,
+            "Test",
+            null,
+            balance,
+            allowanceLeft,
+            allowanceLeft,
+            "P30D",
+            0,
+            AccountStatus.ACTIVE);
+    StepVerifier.create(accounts.ensure(row)).expectNext(true).expectComplete().verify(TIMEOUT);
+    return id;
+  }
+
+  private static long balance(String account) {
+    return db.queryLong("SELECT balance_nanos FROM accounts WHERE id = ?", account);
+  }
+
+  private static long allowanceLeft(String account) {
+    return db.queryLong("SELECT allowance_left_nanos FROM accounts WHERE id = ?", account);
+  }
+
+  private static long debits(String account) {
+    return db.queryLong(
+        "SELECT coalesce(sum(amount_nanos), 0) FROM ledger_entries"
+            + " WHERE account_id = ? AND type = 'debit' AND category = 'usage'",
+        account);
+  }
+
+  private static long count(String sql, String account) {
+    return db.queryLong(sql, account);
+  }
+
+  @Test
+  void aBatchDecreasesBalancesByExactlyTheSumsItDebits() {
+    long initialA = 5_000_000_000L;
+    long initialB = 2_000_000_000L;
+    long allowanceB = 700_000_000L;
+    String a = account(initialA, 0);
+    String b = account(initialB, allowanceB);
+    List<SettledCharge> batch =
+        List.of(
+            charge(a, 1_234_567, 0, 1_234_567),
+            charge(a, 10_000_001, 0, 10_000_001),
+            charge(a, 0, 0, 0), // cancelled before any token: no debit
+            charge(b, 300_000_000, 300_000_000, 0),
+            charge(b, 500_000_000, 400_000_000, 100_000_000), // allowance ran out midway
+            charge(b, 99, 0, 42)); // funds ran short: 57 uncollected
+
+    StepVerifier.create(writer.write(batch)).expectNext(6).expectComplete().verify(TIMEOUT);
+
+    assertThat(count("SELECT count(*) FROM usage_events WHERE account_id = ?", a)).isEqualTo(3);
+    assertThat(count("SELECT count(*) FROM usage_events WHERE account_id = ?", b)).isEqualTo(3);
+    assertThat(count("SELECT count(*) FROM ledger_entries WHERE account_id = ?", a))
+        .as("no debit for a zero charge")
+        .isEqualTo(2);
+    assertThat(count("SELECT count(*) FROM ledger_entries WHERE account_id = ?", b)).isEqualTo(3);
+
+    assertThat(balance(a)).isEqualTo(initialA - 1_234_567 - 10_000_001);
+    assertThat(debits(a)).isEqualTo(initialA - balance(a));
+    assertThat(balance(b)).isEqualTo(initialB - 100_000_000 - 42);
+    assertThat(allowanceLeft(b)).isEqualTo(allowanceB - 700_000_000);
+    assertThat(debits(b))
+        .as("debits = what left the balance + what left the allowance")
+        .isEqualTo((initialB - balance(b)) + (allowanceB - allowanceLeft(b)));
+
+    SettledCharge short_ = batch.get(5);
+    assertThat(
+            db.queryLong(
+                "SELECT uncollected_nanos FROM usage_events WHERE request_id = ?",
+                short_.requestId()))
+        .isEqualTo(57);
+  }
+
+  @Test
+  void timestampsKeepTheirMillisecondsAndAMissingTimeToFirstTokenIsNull() {
+    String a = account(1_000_000, 0);
+    SettledCharge delivered = charge(a, 10, 0, 10);
+    SettledCharge nothing = charge(a, 0, 0, 0);
+
+    StepVerifier.create(writer.write(List.of(delivered, nothing)))
+        .expectNext(2)
+        .expectComplete()
+        .verify(TIMEOUT);
+
+    assertThat(
+            db.queryLong(
+                "SELECT (extract(epoch FROM started_at) * 1000)::bigint FROM usage_events"
+                    + " WHERE request_id = ?",
+                delivered.requestId()))
+        .isEqualTo(delivered.startedAtMs());
+    assertThat(
+            db.queryLong(
+                "SELECT (extract(epoch FROM settled_at) * 1000)::bigint FROM usage_events"
+                    + " WHERE request_id = ?",
+                delivered.requestId()))
+        .isEqualTo(delivered.settledAtMs());
+    assertThat(
+            db.queryText(
+                "SELECT ttft_ms::text FROM usage_events WHERE request_id = ?",
+                delivered.requestId()))
+        .isEqualTo("420");
+    assertThat(
+            db.queryText(
+                "SELECT ttft_ms::text FROM usage_events WHERE request_id = ?", nothing.requestId()))
+        .isNull();
+  }
+
+  @Test
+  void replayingABatchChangesNothing() {
+    long initial = 900_000_000L;
+    String a = account(initial, 0);
+    List<SettledCharge> batch = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      batch.add(charge(a, 1_000_000 + i, 0, 1_000_000 + i));
+    }
+    StepVerifier.create(writer.write(batch)).expectNext(50).expectComplete().verify(TIMEOUT);
+    long after = balance(a);
+
+    StepVerifier.create(writer.write(batch)).expectNext(0).expectComplete().verify(TIMEOUT);
+
+    assertThat(balance(a)).isEqualTo(after);
+    assertThat(count("SELECT count(*) FROM usage_events WHERE account_id = ?", a)).isEqualTo(50);
+    assertThat(count("SELECT count(*) FROM ledger_entries WHERE account_id = ?", a)).isEqualTo(50);
+    assertThat(debits(a)).isEqualTo(initial - after);
+  }
+
+  @Test
+  void aPartlyReplayedBatchWritesOnlyTheNewCharges() {
+    String a = account(1_000_000_000L, 0);
+    SettledCharge old = charge(a, 7, 0, 7);
+    SettledCharge fresh = charge(a, 11, 0, 11);
+    StepVerifier.create(writer.write(List.of(old))).expectNext(1).expectComplete().verify(TIMEOUT);
+
+    StepVerifier.create(writer.write(List.of(old, fresh, fresh)))
+        .expectNext(1)
+        .expectComplete()
+        .verify(TIMEOUT);
+
+    assertThat(balance(a)).isEqualTo(1_000_000_000L - 7 - 11);
+    assertThat(debits(a)).isEqualTo(18);
+  }
+
+  @Test
+  void aBatchWithAnUnknownAccountWritesNothingAtAll() {
+    String a = account(1_000_000, 0);
+    List<SettledCharge> batch = List.of(charge(a, 5, 0, 5), charge("no-such-account", 5, 0, 5));
+
+    StepVerifier.create(writer.write(batch)).expectError().verify(TIMEOUT);
+
+    assertThat(balance(a)).isEqualTo(1_000_000);
+    assertThat(count("SELECT count(*) FROM usage_events WHERE account_id = ?", a)).isZero();
+    assertThat(count("SELECT count(*) FROM ledger_entries WHERE account_id = ?", a)).isZero();
+  }
+
+  @Test
+  void anEmptyBatchTouchesNothing() {
+    StepVerifier.create(writer.write(List.of())).expectNext(0).expectComplete().verify(TIMEOUT);
+  }
+}
