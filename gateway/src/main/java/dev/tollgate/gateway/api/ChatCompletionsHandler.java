@@ -5,9 +5,14 @@ import dev.tollgate.adapter.tokens.TokenEstimator;
 import dev.tollgate.billing.metering.UsageSink;
 import dev.tollgate.gateway.auth.ApiKey;
 import dev.tollgate.gateway.auth.ApiKeyAuthFilter;
+import dev.tollgate.gateway.billing.Billing;
+import dev.tollgate.gateway.billing.BillingProperties;
+import dev.tollgate.gateway.billing.Tab;
+import dev.tollgate.gateway.billing.TabRequest;
 import dev.tollgate.gateway.config.GatewayProperties;
 import dev.tollgate.gateway.relay.RequestMeter;
 import dev.tollgate.gateway.relay.StreamRelay;
+import dev.tollgate.gateway.relay.UsageCost;
 import dev.tollgate.gateway.route.ModelCatalog;
 import dev.tollgate.gateway.route.ModelRoute;
 import dev.tollgate.gateway.web.RequestIds;
@@ -33,20 +38,29 @@ public class ChatCompletionsHandler {
   static final MediaType EVENT_STREAM =
       MediaType.parseMediaType("text/event-stream; charset=utf-8");
 
+  /** The request's cost, decimal in the account currency, on non-streamed responses. */
+  public static final String COST_HEADER = "x-gateway-cost";
+
   private final ModelCatalog catalog;
   private final TokenEstimator estimator;
+  private final Billing billing;
   private final UsageSink usageSink;
   private final long maxRequestBytes;
+  private final long defaultOutputReserve;
 
   public ChatCompletionsHandler(
       ModelCatalog catalog,
       TokenEstimator estimator,
+      Billing billing,
       UsageSink usageSink,
-      GatewayProperties properties) {
+      GatewayProperties properties,
+      BillingProperties billingProperties) {
     this.catalog = catalog;
     this.estimator = estimator;
+    this.billing = billing;
     this.usageSink = usageSink;
     this.maxRequestBytes = properties.maxRequestSize().toBytes();
+    this.defaultOutputReserve = billingProperties.defaultOutputReserve();
   }
 
   public Mono<ServerResponse> handle(ServerRequest request) {
@@ -68,14 +82,33 @@ public class ChatCompletionsHandler {
     boolean wantsUsage = ChatRequests.wantsUsage(body);
     String requestId = RequestIds.of(exchange);
     ApiKey key = ApiKeyAuthFilter.keyOf(exchange);
-    RequestMeter meter =
-        new RequestMeter(
-            new RequestMeter.Context(
-                requestId, key.id(), model, route.provider(), body, stream, startedAt, startNanos),
-            estimator,
-            usageSink);
-    ChatCall call = new ChatCall(requestId, body, route.upstreamModel(), wantsUsage);
-    return stream ? streaming(exchange, route, call, meter, wantsUsage) : whole(route, call, meter);
+    long promptEstimate = estimator.countPrompt(body);
+    long maxOutput = ChatRequests.maxOutputTokens(body, defaultOutputReserve);
+    TabRequest tabRequest =
+        new TabRequest(requestId, key, model, route.provider(), promptEstimate, maxOutput);
+    return billing
+        .open(tabRequest)
+        .flatMap(
+            tab -> {
+              RequestMeter meter =
+                  new RequestMeter(
+                      new RequestMeter.Context(
+                          requestId,
+                          key.id(),
+                          model,
+                          route.provider(),
+                          promptEstimate,
+                          stream,
+                          startedAt,
+                          startNanos),
+                      estimator,
+                      tab,
+                      usageSink);
+              ChatCall call = new ChatCall(requestId, body, route.upstreamModel(), wantsUsage);
+              return stream
+                  ? streaming(exchange, route, call, meter, tab, wantsUsage)
+                  : whole(route, call, meter, tab);
+            });
   }
 
   private Mono<ServerResponse> streaming(
@@ -83,11 +116,13 @@ public class ChatCompletionsHandler {
       ModelRoute route,
       ChatCall call,
       RequestMeter meter,
+      Tab tab,
       boolean wantsUsage) {
     Flux<DataBuffer> events =
         StreamRelay.relay(
             route.adapter().stream(call),
             meter,
+            tab,
             wantsUsage,
             exchange.getResponse().bufferFactory());
     return ServerResponse.ok()
@@ -97,7 +132,7 @@ public class ChatCompletionsHandler {
         .body(BodyInserters.fromDataBuffers(events));
   }
 
-  private Mono<ServerResponse> whole(ModelRoute route, ChatCall call, RequestMeter meter) {
+  private Mono<ServerResponse> whole(ModelRoute route, ChatCall call, RequestMeter meter, Tab tab) {
     return route
         .adapter()
         .complete(call)
@@ -105,9 +140,12 @@ public class ChatCompletionsHandler {
         .doOnError(meter::onError)
         .doFinally(meter::finish)
         .flatMap(
-            response ->
-                ServerResponse.ok()
-                    .contentType(MediaType.APPLICATION_JSON)
-                    .bodyValue(response.body()));
+            response -> {
+              long cost = tab.cost(meter.usageSoFar());
+              return ServerResponse.ok()
+                  .contentType(MediaType.APPLICATION_JSON)
+                  .header(COST_HEADER, UsageCost.decimal(cost).toPlainString())
+                  .bodyValue(UsageCost.intoBody(response.body(), cost));
+            });
   }
 }

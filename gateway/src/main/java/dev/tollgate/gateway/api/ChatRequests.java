@@ -48,6 +48,15 @@ public final class ChatRequests {
     return model.asString();
   }
 
+  /** {@code max_completion_tokens}, else {@code max_tokens}, else {@code fallback}. */
+  public static long maxOutputTokens(ObjectNode body, long fallback) {
+    long limit = body.path("max_completion_tokens").asLong(0);
+    if (limit <= 0) {
+      limit = body.path("max_tokens").asLong(0);
+    }
+    return limit > 0 ? limit : fallback;
+  }
+
   public static boolean streamed(ObjectNode body) {
     return body.path("stream").asBoolean(false);
   }

@@ -55,6 +55,25 @@ public final class GatewayException extends RuntimeException {
         "The model '" + model + "' does not exist or you do not have access to it.");
   }
 
+  /** 402, never 429: SDKs retry a 429, and retrying does not add funds. */
+  public static GatewayException insufficientBalance(String needed, String available) {
+    return new GatewayException(
+        402,
+        "insufficient_balance",
+        "insufficient_balance",
+        null,
+        "Your balance is too low for this request: it may cost up to "
+            + needed
+            + ", and "
+            + available
+            + " is available. Top up your account or lower max_tokens.");
+  }
+
+  public static GatewayException accountInactive() {
+    return new GatewayException(
+        403, "permission_error", "account_inactive", null, "This account may not make requests.");
+  }
+
   public static GatewayException missingKey() {
     return new GatewayException(
         401,

@@ -32,11 +32,12 @@ public final class DevKeyStore implements ApiKeyStore {
     this.byHash = Map.copyOf(byHash);
   }
 
-  public static DevKeyStore of(List<String> keys) {
+  /** The keys, all paying from {@code accountId} (the demo account). */
+  public static DevKeyStore of(List<String> keys, String accountId) {
     Map<String, ApiKey> byHash = new HashMap<>();
     for (String key : keys) {
       String hash = hash(key);
-      byHash.put(hash, new ApiKey("dev:" + hash.substring(0, 12), prefixOf(key)));
+      byHash.put(hash, new ApiKey("dev:" + hash.substring(0, 12), prefixOf(key), accountId));
     }
     return new DevKeyStore(byHash);
   }

@@ -4,6 +4,7 @@ import dev.tollgate.adapter.ProviderSpec;
 import dev.tollgate.adapter.tokens.TokenEstimator;
 import dev.tollgate.gateway.auth.ApiKeyStore;
 import dev.tollgate.gateway.auth.DevKeyStore;
+import dev.tollgate.gateway.billing.BillingProperties;
 import dev.tollgate.gateway.config.GatewayProperties.Model;
 import dev.tollgate.gateway.config.GatewayProperties.Price;
 import dev.tollgate.gateway.config.GatewayProperties.Provider;
@@ -43,7 +44,7 @@ public class GatewayConfiguration {
   }
 
   @Bean
-  ApiKeyStore apiKeyStore(GatewayProperties properties) {
+  ApiKeyStore apiKeyStore(GatewayProperties properties, BillingProperties billing) {
     List<String> keys = properties.devKeys();
     for (int i = 0; i < keys.size(); i++) {
       String key = keys.get(i);
@@ -61,7 +62,7 @@ public class GatewayConfiguration {
           generated);
       keys = List.of(generated);
     }
-    return DevKeyStore.of(keys);
+    return DevKeyStore.of(keys, billing.demo().id());
   }
 
   @Bean

@@ -58,6 +58,7 @@ public record GatewayProperties(
    * @param provider the provider that serves it
    * @param upstreamModel the name the provider knows; the id when absent
    * @param price per million tokens, in the account currency
+   * @param markup added to the price: {@code 0.2} charges the price plus 20 %
    * @param mock the mock provider's settings for this model ({@code ttft-ms}, {@code
    *     inter-token-ms}, {@code tokens})
    */
@@ -66,6 +67,7 @@ public record GatewayProperties(
       @Nullable String provider,
       @Nullable String upstreamModel,
       @Nullable Price price,
+      @Nullable BigDecimal markup,
       @DefaultValue Map<String, String> mock) {}
 
   /**

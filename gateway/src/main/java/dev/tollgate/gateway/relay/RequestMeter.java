@@ -9,6 +9,7 @@ import dev.tollgate.billing.metering.RequestStatus;
 import dev.tollgate.billing.metering.UsageRecord;
 import dev.tollgate.billing.metering.UsageSink;
 import dev.tollgate.billing.metering.UsageSource;
+import dev.tollgate.gateway.billing.Tab;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -16,7 +17,6 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.SignalType;
-import tools.jackson.databind.JsonNode;
 
 /**
  * Meters one request as it runs and hands exactly one {@link UsageRecord} to the sink when it ends,
@@ -34,6 +34,7 @@ public final class RequestMeter {
 
   private final Context context;
   private final TokenEstimator estimator;
+  private final Tab tab;
   private final UsageSink sink;
   private final AtomicBoolean finished = new AtomicBoolean();
 
@@ -43,25 +44,32 @@ public final class RequestMeter {
   private volatile long reasoningEstimate;
   private volatile @Nullable TokenUsage reported;
   private volatile @Nullable Throwable error;
+  private volatile boolean cutOff;
+  private volatile boolean upstreamCompleted;
 
   /**
    * What a meter knows from the start.
    *
-   * @param request the client's request, for counting the prompt locally when needed
+   * @param promptEstimate the prompt counted locally, used when the upstream reports no usage
    */
   public record Context(
       String requestId,
       String keyId,
       String model,
       String provider,
-      JsonNode request,
+      long promptEstimate,
       boolean streamed,
       Instant startedAt,
       long startNanos) {}
 
-  public RequestMeter(Context context, TokenEstimator estimator, UsageSink sink) {
+  /**
+   * @param tab the request's billing: told of progress, and settled with the record
+   * @param sink also receives the record (logging, metrics)
+   */
+  public RequestMeter(Context context, TokenEstimator estimator, Tab tab, UsageSink sink) {
     this.context = context;
     this.estimator = estimator;
+    this.tab = tab;
     this.sink = sink;
   }
 
@@ -79,9 +87,40 @@ public final class RequestMeter {
     if (reasoning != null) {
       reasoningEstimate += estimator.count(reasoning);
     }
-    if (firstTokenNanos < 0 && (text != null || reasoning != null)) {
-      firstTokenNanos = System.nanoTime();
+    if (text != null || reasoning != null) {
+      if (firstTokenNanos < 0) {
+        firstTokenNanos = System.nanoTime();
+      }
+      tab.onProgress(
+          context.promptEstimate(), completionEstimate + reasoningEstimate, reasoningEstimate);
     }
+  }
+
+  /**
+   * The upstream's response ended normally (for a stream: its last event was relayed). Decides the
+   * status even if a cancel signal follows: writers may cancel after completing.
+   */
+  public void onUpstreamComplete() {
+    upstreamCompleted = true;
+  }
+
+  /** The gateway ended the stream because the account's funds ran out. */
+  public void onCutOff() {
+    cutOff = true;
+  }
+
+  public boolean cutOff() {
+    return cutOff;
+  }
+
+  /** The usage so far: what the upstream reported, or else the local counts. */
+  public TokenUsage usageSoFar() {
+    TokenUsage usage = reported;
+    if (usage != null) {
+      return usage;
+    }
+    long reasoning = reasoningEstimate;
+    return new TokenUsage(context.promptEstimate(), completionEstimate + reasoning, 0, reasoning);
   }
 
   /** An event went to the client: from here on, failures are reported inside the stream. */
@@ -103,6 +142,7 @@ public final class RequestMeter {
       reasoningEstimate = estimator.count(response.reasoning());
     }
     firstEventNanos = firstTokenNanos = System.nanoTime();
+    upstreamCompleted = true;
   }
 
   public void onError(Throwable failure) {
@@ -128,8 +168,14 @@ public final class RequestMeter {
     if (!finished.compareAndSet(false, true)) {
       return;
     }
+    UsageRecord record = record(signal);
     try {
-      sink.accept(record(signal));
+      tab.settle(record);
+    } catch (RuntimeException e) {
+      log.error("Settling request {} failed", context.requestId(), e);
+    }
+    try {
+      sink.accept(record);
     } catch (RuntimeException e) {
       log.error("Usage sink failed for request {}", context.requestId(), e);
     }
@@ -139,12 +185,14 @@ public final class RequestMeter {
     long end = System.nanoTime();
     Throwable failure = error;
     RequestStatus status;
-    if (failure != null) {
+    if (cutOff) {
+      status = RequestStatus.CUT_OFF;
+    } else if (failure != null) {
       status =
           failure instanceof UpstreamException u && u.isTimeout()
               ? RequestStatus.TIMEOUT
               : RequestStatus.UPSTREAM_ERROR;
-    } else if (signal == SignalType.ON_COMPLETE) {
+    } else if (upstreamCompleted || signal == SignalType.ON_COMPLETE) {
       status = RequestStatus.COMPLETED;
     } else if (signal == SignalType.CANCEL) {
       status = RequestStatus.CANCELLED;
@@ -164,11 +212,7 @@ public final class RequestMeter {
       } else {
         long reasoning = reasoningEstimate;
         usage =
-            new TokenUsage(
-                estimator.countPrompt(context.request()),
-                completionEstimate + reasoning,
-                0,
-                reasoning);
+            new TokenUsage(context.promptEstimate(), completionEstimate + reasoning, 0, reasoning);
       }
     }
     long firstToken = firstTokenNanos >= 0 ? firstTokenNanos : firstEventNanos;

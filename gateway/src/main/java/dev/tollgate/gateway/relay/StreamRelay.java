@@ -4,6 +4,8 @@ import dev.tollgate.adapter.UpstreamEvent;
 import dev.tollgate.adapter.UpstreamEvent.Kind;
 import dev.tollgate.adapter.UpstreamException;
 import dev.tollgate.gateway.api.OpenAiErrors;
+import dev.tollgate.gateway.billing.Tab;
+import java.nio.charset.StandardCharsets;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferFactory;
 import reactor.core.publisher.Flux;
@@ -12,30 +14,59 @@ import reactor.core.publisher.Mono;
 /**
  * Relays an upstream's events to the client as they arrive: the bytes as they came, metered on the
  * way, with back-pressure from the client's connection. The usage-only chunk that the gateway asked
- * for is dropped unless the client asked for it too.
+ * for is dropped unless the client asked for it too; an event carrying usage gets the request's
+ * {@code usage.cost}.
  *
  * <p>A failure before the first event reaches the client propagates as an error, so the client gets
  * a proper HTTP status. A failure after that ends the stream with an error event in the OpenAI
- * shape. Cancelling the returned flux (the client went away) cancels the upstream request. On every
- * ending the meter records the request.
+ * shape. When the account's funds run out mid-stream the upstream is cancelled and the stream ends
+ * cleanly: a last chunk with {@code finish_reason: "length"} and a note, then {@code [DONE]}.
+ * Cancelling the returned flux (the client went away) cancels the upstream request. On every ending
+ * the meter records the request.
  */
 public final class StreamRelay {
+
+  private static final byte[] CUT_OFF =
+      ("data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{},"
+              + "\"finish_reason\":\"length\"}],\"error_note\":{\"type\":\"insufficient_balance\","
+              + "\"message\":\"The stream was stopped: the account's balance is used up.\"}}\n\n"
+              + "data: [DONE]\n\n")
+          .getBytes(StandardCharsets.UTF_8);
 
   private StreamRelay() {}
 
   public static Flux<DataBuffer> relay(
       Flux<UpstreamEvent> upstream,
       RequestMeter meter,
+      Tab tab,
       boolean clientWantsUsage,
       DataBufferFactory buffers) {
     return upstream
+        .takeWhile(
+            event -> {
+              if (tab.exhausted()) {
+                meter.onCutOff(); // cancels the upstream: nothing more is generated or delivered
+                return false;
+              }
+              return true;
+            })
         .doOnNext(meter::onEvent)
+        .doOnComplete(meter::onUpstreamComplete)
         .filter(event -> clientWantsUsage || event.kind() != Kind.USAGE_ONLY)
         .map(
             event -> {
               meter.onDelivered();
-              return buffers.wrap(event.bytes());
+              byte[] bytes =
+                  event.usage() == null
+                      ? event.bytes()
+                      : UsageCost.intoEvent(event.bytes(), tab.cost(event.usage()));
+              return buffers.wrap(bytes);
             })
+        .concatWith(
+            Mono.fromSupplier(
+                () -> {
+                  return meter.cutOff() ? buffers.wrap(CUT_OFF) : null;
+                }))
         .onErrorResume(
             failure -> {
               meter.onError(failure);

@@ -1,6 +1,9 @@
 package dev.tollgate.gateway.bench;
 
 import dev.tollgate.gateway.GatewayApplication;
+import dev.tollgate.gateway.support.TestServices;
+import java.util.List;
+import java.util.stream.Stream;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -26,26 +29,47 @@ final class InProcessGateway implements AutoCloseable {
     this.port = Integer.parseInt(context.getEnvironment().getRequiredProperty("local.server.port"));
   }
 
+  /** {@code -Dload.billing=true}: bill every request in the local Redis and PostgreSQL. */
+  static boolean billing() {
+    return Boolean.parseBoolean(System.getProperty("load.billing", "false").trim());
+  }
+
   static InProcessGateway start(String upstreamBaseUrl) {
     GatewayProbe probe = new GatewayProbe();
+    List<String> billingArgs =
+        billing()
+            ? List.of(
+                "--gateway.billing.enabled=true",
+                "--spring.data.redis.url=redis://127.0.0.1:6379",
+                "--spring.r2dbc.url=" + TestServices.r2dbcUrl(),
+                "--gateway.billing.redis-prefix=" + TestServices.REDIS_PREFIX,
+                "--gateway.billing.demo.id=load-" + TestServices.REDIS_PREFIX,
+                "--gateway.billing.demo.balance=1000000",
+                "--gateway.models[0].price.input=0.15",
+                "--gateway.models[0].price.output=0.60")
+            : List.of("--gateway.billing.enabled=false");
     ConfigurableApplicationContext context =
         new SpringApplicationBuilder(GatewayApplication.class)
             .web(WebApplicationType.REACTIVE)
             .initializers(ctx -> ctx.getBeanFactory().addBeanPostProcessor(probe))
             .run(
-                "--server.port=0",
-                "--server.address=127.0.0.1",
-                "--spring.main.banner-mode=off",
-                "--gateway.providers.bench.type=openai",
-                "--gateway.providers.bench.base-url=" + upstreamBaseUrl,
-                "--gateway.providers.bench.api-key=x",
-                "--gateway.models[0].id=" + FakeCompletion.MODEL,
-                "--gateway.models[0].provider=bench",
-                "--gateway.models[0].upstream-model=" + FakeCompletion.MODEL,
-                "--gateway.dev-keys[0]=" + DEV_KEY,
-                // One INFO line per request would measure the console, not the gateway.
-                "--logging.level.dev.tollgate.usage=WARN",
-                "--logging.level.root=WARN");
+                Stream.concat(
+                        Stream.of(
+                            "--server.port=0",
+                            "--server.address=127.0.0.1",
+                            "--spring.main.banner-mode=off",
+                            "--gateway.providers.bench.type=openai",
+                            "--gateway.providers.bench.base-url=" + upstreamBaseUrl,
+                            "--gateway.providers.bench.api-key=x",
+                            "--gateway.models[0].id=" + FakeCompletion.MODEL,
+                            "--gateway.models[0].provider=bench",
+                            "--gateway.models[0].upstream-model=" + FakeCompletion.MODEL,
+                            "--gateway.dev-keys[0]=" + DEV_KEY,
+                            // One INFO line per request would measure the console, not the gateway.
+                            "--logging.level.dev.tollgate.usage=WARN",
+                            "--logging.level.root=WARN"),
+                        billingArgs.stream())
+                    .toArray(String[]::new));
     return new InProcessGateway(context, probe);
   }
 

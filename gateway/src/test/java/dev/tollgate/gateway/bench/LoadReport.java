@@ -246,6 +246,11 @@ final class LoadReport {
     p.put("tokens", settings.tokens() + " content chunks per stream");
     p.put("delay", "inter-token delay " + settings.tokenDelay().toMillis() + " ms");
     p.put("usage", "stream_options.include_usage " + settings.includeUsage());
+    p.put(
+        "billing",
+        InProcessGateway.billing()
+            ? "billing on (local Redis and PostgreSQL: reserve, extend, settle, outbox flusher)"
+            : "billing off (gateway.billing.enabled=false)");
     p.put("timeout", "request timeout " + settings.requestTimeout().toSeconds() + " s");
     return p;
   }

@@ -10,7 +10,10 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 /** Bad configuration stops start-up with a message that names the bad value. */
 class ConfigurationValidationTest {
 
-  @EnableConfigurationProperties(GatewayProperties.class)
+  @EnableConfigurationProperties({
+    GatewayProperties.class,
+    dev.tollgate.gateway.billing.BillingProperties.class
+  })
   static class Props {}
 
   private final ApplicationContextRunner runner =

@@ -37,7 +37,9 @@ import reactor.netty.http.client.HttpClient;
       "gateway.models[1].id=mock-fast",
       "gateway.models[1].provider=local",
       "gateway.models[1].mock.tokens=5",
-      "logging.level.dev.tollgate.usage=WARN"
+      "logging.level.dev.tollgate.usage=WARN",
+      "gateway.billing.demo.balance=1000",
+      "gateway.billing.reaper-interval=1h"
     })
 @Import(GatewayTestBase.Sink.class)
 public abstract class GatewayTestBase {
@@ -49,6 +51,9 @@ public abstract class GatewayTestBase {
   @DynamicPropertySource
   static void upstream(DynamicPropertyRegistry registry) {
     registry.add("gateway.providers.fake.base-url", UPSTREAM::baseUrl);
+    registry.add("spring.data.redis.url", () -> TestServices.REDIS_URL);
+    registry.add("spring.r2dbc.url", TestServices::r2dbcUrl);
+    registry.add("gateway.billing.redis-prefix", () -> TestServices.REDIS_PREFIX);
   }
 
   @TestConfiguration(proxyBeanMethods = false)

@@ -4,8 +4,16 @@ import reactor.blockhound.BlockHound;
 import reactor.blockhound.integration.BlockHoundIntegration;
 
 /**
- * BlockHound allowances for the test JVM. Console logging writes to a stream; in production an
- * async appender takes that off the event loop, so it is allowed here and nothing else is.
+ * BlockHound allowances for the test JVM, each with its reason; nothing else is allowed.
+ *
+ * <ul>
+ *   <li>Console logging writes to a stream; in production an async appender takes that off the
+ *       event loop.
+ *   <li>Lettuce's {@code SharedLock.incrementWriters}: each command dispatch takes a lock for a
+ *       counter increment, so event loops writing to the one shared billing connection at once may
+ *       park for a few instructions: contention, not I/O (redis/lettuce#2510). BlockHound's error
+ *       thrown from inside it would corrupt the connection's writer count and hang it.
+ * </ul>
  */
 public final class TestBlockHoundIntegration implements BlockHoundIntegration {
 
@@ -13,5 +21,6 @@ public final class TestBlockHoundIntegration implements BlockHoundIntegration {
   public void applyTo(BlockHound.Builder builder) {
     builder.allowBlockingCallsInside("ch.qos.logback.core.OutputStreamAppender", "writeBytes");
     builder.allowBlockingCallsInside("ch.qos.logback.core.OutputStreamAppender", "subAppend");
+    builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters");
   }
 }

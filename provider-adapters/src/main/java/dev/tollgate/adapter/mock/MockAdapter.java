@@ -86,12 +86,14 @@ public final class MockAdapter implements ProviderAdapter {
                   null,
                   null,
                   Kind.CHUNK);
+          // One token per delay, paced by the consumer too: a slow client slows the mock down
+          // instead of overflowing it (Flux.interval would fail).
+          Duration gap = settings.interTokenDelay();
           Flux<Integer> indexes =
-              settings.interTokenDelay().isZero()
+              gap.isZero()
                   ? Flux.range(0, answer.tokens)
-                  : Flux.interval(Duration.ZERO, settings.interTokenDelay())
-                      .take(answer.tokens)
-                      .map(Long::intValue);
+                  : Flux.range(0, answer.tokens)
+                      .concatMap(i -> i == 0 ? Mono.just(i) : Mono.delay(gap).thenReturn(i), 1);
           Flux<UpstreamEvent> tokens =
               indexes.map(
                   i -> {

@@ -14,6 +14,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.timeout.ReadTimeoutException;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.Objects;
@@ -23,6 +24,7 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
+import reactor.netty.Connection;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.HttpClientResponse;
 import reactor.netty.http.client.PrematureCloseException;
@@ -128,23 +130,39 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter {
         .onErrorMap(this::toUpstreamException);
   }
 
+  /**
+   * Streams a completion. Timeouts cost nothing per event: they are read-idle watches on the
+   * upstream connection ({@link Connection#onReadIdle}), the first-byte timeout until the first
+   * bytes of the body arrive, then the idle timeout between reads.
+   */
   @Override
   public Flux<UpstreamEvent> stream(ChatCall call) {
+    long firstByteMillis = spec.timeouts().firstByte().toMillis();
+    long idleMillis = spec.timeouts().idle().toMillis();
     return Flux.defer(
             () -> {
               byte[] body = OpenAiRequestMapper.toUpstream(call, true, askForUsage);
               return client
+                  .doOnRequest((request, connection) -> watchReads(connection, firstByteMillis))
                   .post()
                   .uri(CHAT_PATH)
                   .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
-                  .response(this::events);
+                  .responseConnection(
+                      (response, connection) -> events(response, connection, idleMillis));
             })
-        .timeout(
-            Mono.delay(spec.timeouts().firstByte()), ignored -> Mono.delay(spec.timeouts().idle()))
         .onErrorMap(this::toUpstreamException);
   }
 
-  private Flux<UpstreamEvent> events(HttpClientResponse response, ByteBufFlux content) {
+  /** From now on, no read for {@code millis} fails the exchange with a read timeout. */
+  private static void watchReads(Connection connection, long millis) {
+    connection.onReadIdle(
+        millis,
+        () -> connection.channel().pipeline().fireExceptionCaught(ReadTimeoutException.INSTANCE));
+  }
+
+  private Flux<UpstreamEvent> events(
+      HttpClientResponse response, Connection connection, long idleMillis) {
+    ByteBufFlux content = connection.inbound().receive();
     int status = response.status().code();
     if (status >= 300) {
       return content
@@ -158,7 +176,14 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter {
     // Split each network read while its buffer is still valid (map runs on receipt); only the
     // copied events are queued downstream.
     return content
-        .map(splitter::feed)
+        .map(
+            buffer -> {
+              if (!end.receiving) {
+                end.receiving = true;
+                watchReads(connection, idleMillis);
+              }
+              return splitter.feed(buffer);
+            })
         .concatMapIterable(Function.identity())
         .concatWith(Flux.defer(() -> Flux.fromIterable(splitter.finish())))
         .map(OpenAiStreamDecoder::decode)
@@ -168,6 +193,7 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter {
 
   /** Tells a finished stream from one the upstream cut off. Per stream; not thread-safe. */
   private static final class StreamEnd {
+    private boolean receiving;
     private boolean done;
     private boolean finished;
 
@@ -212,7 +238,7 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter {
     if (e instanceof UpstreamException) {
       return e;
     }
-    if (e instanceof TimeoutException) {
+    if (e instanceof TimeoutException || e instanceof ReadTimeoutException) {
       return UpstreamException.timeout("upstream " + spec.name() + " did not answer in time");
     }
     if (e instanceof SseException) {

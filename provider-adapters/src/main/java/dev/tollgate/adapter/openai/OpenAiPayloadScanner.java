@@ -5,6 +5,8 @@ import dev.tollgate.adapter.TokenUsage;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.TokenStreamFactory;
 
 /**
  * Reads what metering needs from one OpenAI JSON payload in a single pass of a streaming parser,
@@ -15,6 +17,9 @@ import tools.jackson.core.JsonToken;
  * reasoning}).
  */
 final class OpenAiPayloadScanner {
+
+  /** Parsers straight from the token factory: no databind context is built per event. */
+  private static final TokenStreamFactory FACTORY = Json.MAPPER.tokenStreamFactory();
 
   private OpenAiPayloadScanner() {}
 
@@ -59,7 +64,7 @@ final class OpenAiPayloadScanner {
 
   static Scan scan(byte[] bytes, int offset, int length) {
     Scan scan = new Scan();
-    try (JsonParser p = Json.MAPPER.createParser(bytes, offset, length)) {
+    try (JsonParser p = FACTORY.createParser(ObjectReadContext.empty(), bytes, offset, length)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new IllegalArgumentException("expected a JSON object");
       }

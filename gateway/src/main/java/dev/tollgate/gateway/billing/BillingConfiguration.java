@@ -1,0 +1,151 @@
+package dev.tollgate.gateway.billing;
+
+import dev.tollgate.billing.ledger.AccountRepository;
+import dev.tollgate.billing.ledger.LedgerWriter;
+import dev.tollgate.billing.ledger.Migrations;
+import dev.tollgate.billing.ledger.OutboxFlusher;
+import dev.tollgate.billing.redis.BillingKeys;
+import dev.tollgate.billing.redis.HoldStore;
+import dev.tollgate.gateway.config.GatewayProperties;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.r2dbc.pool.ConnectionPool;
+import io.r2dbc.pool.ConnectionPoolConfiguration;
+import io.r2dbc.spi.ConnectionFactories;
+import io.r2dbc.spi.ConnectionFactory;
+import io.r2dbc.spi.ConnectionFactoryOptions;
+import java.lang.management.ManagementFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Billing's wiring: Lettuce for Redis ({@code spring.data.redis.url}), R2DBC for PostgreSQL ({@code
+ * spring.r2dbc.url}, {@code username}, {@code password}) with Flyway migrations at start-up, the
+ * outbox flusher and the hold reaper. With {@code gateway.billing.enabled=false} none of it is
+ * created and {@link FreeBilling} serves.
+ */
+@Configuration(proxyBeanMethods = false)
+public class BillingConfiguration {
+
+  @Bean
+  PriceBook priceBook(GatewayProperties properties) {
+    return PriceBook.from(properties);
+  }
+
+  @Bean
+  @ConditionalOnProperty(name = "gateway.billing.enabled", havingValue = "false")
+  Billing freeBilling(PriceBook prices) {
+    return new FreeBilling(prices);
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnProperty(
+      name = "gateway.billing.enabled",
+      havingValue = "true",
+      matchIfMissing = true)
+  static class Enabled {
+
+    @Bean(destroyMethod = "shutdown")
+    RedisClient billingRedisClient(
+        @Value("${spring.data.redis.url:redis://127.0.0.1:6379}") String url) {
+      return RedisClient.create(url);
+    }
+
+    @Bean(destroyMethod = "close")
+    StatefulRedisConnection<String, String> billingRedisConnection(RedisClient client) {
+      return client.connect();
+    }
+
+    @Bean
+    BillingKeys billingKeys(BillingProperties properties) {
+      return new BillingKeys(properties.redisPrefix(), properties.buckets());
+    }
+
+    @Bean
+    HoldStore holdStore(StatefulRedisConnection<String, String> connection, BillingKeys keys) {
+      return new HoldStore(connection, keys);
+    }
+
+    @Bean(destroyMethod = "dispose")
+    ConnectionPool billingConnectionFactory(
+        @Value("${spring.r2dbc.url:r2dbc:postgresql://127.0.0.1:5432/postgres}") String url,
+        @Value("${spring.r2dbc.username:postgres}") String username,
+        @Value("${spring.r2dbc.password:}") String password) {
+      Migrations.migrate(jdbcUrl(url), username, password);
+      ConnectionFactory factory =
+          ConnectionFactories.get(
+              ConnectionFactoryOptions.parse(url)
+                  .mutate()
+                  .option(ConnectionFactoryOptions.USER, username)
+                  .option(ConnectionFactoryOptions.PASSWORD, password)
+                  .build());
+      return new ConnectionPool(
+          ConnectionPoolConfiguration.builder(factory).initialSize(2).maxSize(10).build());
+    }
+
+    @Bean
+    AccountRepository accountRepository(ConnectionPool connections) {
+      return new AccountRepository(connections);
+    }
+
+    @Bean
+    LedgerWriter ledgerWriter(ConnectionPool connections) {
+      return new LedgerWriter(connections);
+    }
+
+    @Bean
+    Billing redisBilling(
+        HoldStore holds,
+        AccountRepository accounts,
+        PriceBook prices,
+        BillingProperties properties) {
+      return new RedisBilling(holds, accounts, prices, properties);
+    }
+
+    @Bean
+    OutboxFlusher outboxFlusher(
+        StatefulRedisConnection<String, String> connection,
+        BillingKeys keys,
+        LedgerWriter writer,
+        BillingProperties properties) {
+      BillingProperties.Flusher f = properties.flusher();
+      OutboxFlusher.Settings defaults = OutboxFlusher.Settings.defaults();
+      return new OutboxFlusher(
+          connection.reactive(),
+          keys,
+          writer,
+          instanceId(properties),
+          new OutboxFlusher.Settings(
+              f.batchSize(),
+              f.pollInterval(),
+              defaults.retryBackoff(),
+              f.claimIdle(),
+              defaults.claimInterval(),
+              defaults.concurrency()));
+    }
+
+    @Bean
+    BillingLifecycle billingLifecycle(
+        OutboxFlusher flusher,
+        HoldStore holds,
+        AccountRepository accounts,
+        BillingProperties properties) {
+      return new BillingLifecycle(flusher, holds, accounts, properties);
+    }
+
+    private static String instanceId(BillingProperties properties) {
+      String configured = properties.instanceId();
+      return configured != null && !configured.isBlank()
+          ? configured
+          : ManagementFactory.getRuntimeMXBean().getName(); // pid@host
+    }
+
+    /** {@code r2dbc:postgresql://h:p/db?x} (or {@code r2dbc:pool:postgresql:...}) to JDBC. */
+    static String jdbcUrl(String r2dbcUrl) {
+      String rest = r2dbcUrl.replaceFirst("^r2dbc:(pool:)?", "");
+      return "jdbc:" + rest;
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package dev.tollgate.gateway.billing;
+
+import dev.tollgate.adapter.TokenUsage;
+import dev.tollgate.billing.metering.UsageRecord;
+import dev.tollgate.billing.pricing.ModelPrice;
+import reactor.core.publisher.Mono;
+
+/**
+ * Billing switched off ({@code gateway.billing.enabled=false}): nothing is reserved or charged, no
+ * Redis or PostgreSQL is needed; costs are still computed so that clients see them.
+ */
+public final class FreeBilling implements Billing {
+
+  private final PriceBook prices;
+
+  public FreeBilling(PriceBook prices) {
+    this.prices = prices;
+  }
+
+  @Override
+  public Mono<Tab> open(TabRequest request) {
+    ModelPrice price = prices.price(request.model());
+    return Mono.just(
+        new Tab() {
+          @Override
+          public void onProgress(long promptTokens, long completionTokens, long reasoningTokens) {}
+
+          @Override
+          public boolean exhausted() {
+            return false;
+          }
+
+          @Override
+          public long cost(TokenUsage usage) {
+            return PriceBook.cost(price, usage, 0);
+          }
+
+          @Override
+          public void settle(UsageRecord record) {}
+        });
+  }
+}

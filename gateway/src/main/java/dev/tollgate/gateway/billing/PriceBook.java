@@ -1,0 +1,101 @@
+package dev.tollgate.gateway.billing;
+
+import dev.tollgate.adapter.TokenUsage;
+import dev.tollgate.billing.pricing.CostCalculator;
+import dev.tollgate.billing.pricing.ModelPrice;
+import dev.tollgate.billing.pricing.Nanos;
+import dev.tollgate.gateway.config.GatewayProperties;
+import dev.tollgate.gateway.config.GatewayProperties.Model;
+import dev.tollgate.gateway.config.GatewayProperties.Price;
+import dev.tollgate.gateway.config.InvalidConfigurationException;
+import java.math.BigDecimal;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The price of every configured model, in nano-units per million tokens, built once from {@code
+ * gateway.models[].price} and {@code markup}. A model without a price is free.
+ */
+public final class PriceBook {
+
+  private static final BigDecimal PPM = BigDecimal.valueOf(1_000_000L);
+
+  private final Map<String, ModelPrice> prices;
+
+  private PriceBook(Map<String, ModelPrice> prices) {
+    this.prices = Map.copyOf(prices);
+  }
+
+  public static PriceBook from(GatewayProperties properties) {
+    Map<String, ModelPrice> prices = new HashMap<>();
+    List<Model> models = properties.models();
+    for (int i = 0; i < models.size(); i++) {
+      Model model = models.get(i);
+      if (model.id() == null) {
+        continue; // reported by GatewayConfiguration
+      }
+      String at = "gateway.models[" + i + "]";
+      Price p = model.price();
+      long output = nanos(at + ".price.output", p == null ? null : p.output());
+      prices.put(
+          model.id(),
+          ModelPrice.of(
+              model.id(),
+              nanos(at + ".price.input", p == null ? null : p.input()),
+              p == null || p.cachedInput() == null
+                  ? nanos(at + ".price.input", p == null ? null : p.input())
+                  : nanos(at + ".price.cached-input", p.cachedInput()),
+              output,
+              p == null || p.reasoning() == null
+                  ? output
+                  : nanos(at + ".price.reasoning", p.reasoning()),
+              nanos(at + ".price.request", p == null ? null : p.request()),
+              markupPpm(at + ".markup", model.markup())));
+    }
+    return new PriceBook(prices);
+  }
+
+  /** The price of a model; the free price for a model that has none. */
+  public ModelPrice price(String model) {
+    ModelPrice price = prices.get(model);
+    return price != null ? price : ModelPrice.of(model, 0, 0, 0, 0, 0, 0);
+  }
+
+  /** The cost of a usage, rounded up once. */
+  public static long cost(ModelPrice price, TokenUsage usage, long discountPpm) {
+    return CostCalculator.cost(
+        price,
+        usage.promptTokens(),
+        usage.cachedPromptTokens(),
+        usage.completionTokens(),
+        usage.reasoningTokens(),
+        discountPpm);
+  }
+
+  private static long nanos(String at, @Nullable BigDecimal amount) {
+    if (amount == null) {
+      return 0;
+    }
+    try {
+      return Nanos.parse(amount.toPlainString());
+    } catch (IllegalArgumentException e) {
+      throw new InvalidConfigurationException(at + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static long markupPpm(String at, @Nullable BigDecimal markup) {
+    if (markup == null) {
+      return 0;
+    }
+    BigDecimal ppm = markup.multiply(PPM);
+    if (markup.signum() < 0
+        || ppm.stripTrailingZeros().scale() > 0
+        || ppm.compareTo(BigDecimal.valueOf(ModelPrice.MAX_MARKUP_PPM)) > 0) {
+      throw new InvalidConfigurationException(
+          at + ": " + markup.toPlainString() + " (expected: 0 to 100 with at most 6 decimals)");
+    }
+    return ppm.longValueExact();
+  }
+}

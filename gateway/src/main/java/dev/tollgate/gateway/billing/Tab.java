@@ -1,0 +1,27 @@
+package dev.tollgate.gateway.billing;
+
+import dev.tollgate.adapter.TokenUsage;
+import dev.tollgate.billing.metering.UsageRecord;
+
+/**
+ * The money side of one running request: a hold on the account that grows while the response
+ * streams, and one settlement at the end. Methods are called from the request's event-loop thread;
+ * none of them blocks.
+ */
+public interface Tab {
+
+  /**
+   * The response so far (local counts). Extends the hold, asynchronously, when the cost of what was
+   * generated nears it.
+   */
+  void onProgress(long promptTokens, long completionTokens, long reasoningTokens);
+
+  /** True once the hold could not be extended: the stream must end now. */
+  boolean exhausted();
+
+  /** The cost of a usage, in nano-units, with this request's price, markup and discount. */
+  long cost(TokenUsage usage);
+
+  /** Settles the request: debits its cost and releases the hold. Called once; asynchronous. */
+  void settle(UsageRecord record);
+}

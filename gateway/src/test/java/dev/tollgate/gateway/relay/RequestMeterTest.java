@@ -1,0 +1,141 @@
+package dev.tollgate.gateway.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tollgate.adapter.TokenUsage;
+import dev.tollgate.adapter.UpstreamEvent;
+import dev.tollgate.adapter.UpstreamException;
+import dev.tollgate.adapter.tokens.TokenEstimator;
+import dev.tollgate.billing.metering.RequestStatus;
+import dev.tollgate.billing.metering.UsageRecord;
+import dev.tollgate.billing.metering.UsageSource;
+import dev.tollgate.gateway.billing.Tab;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.SignalType;
+
+/** How a request's ending becomes its status, source and counts: pure, no server. */
+class RequestMeterTest {
+
+  private final List<UsageRecord> settled = new ArrayList<>();
+  private final List<UsageRecord> sunk = new ArrayList<>();
+
+  private final Tab tab =
+      new Tab() {
+        @Override
+        public void onProgress(long promptTokens, long completionTokens, long reasoningTokens) {}
+
+        @Override
+        public boolean exhausted() {
+          return false;
+        }
+
+        @Override
+        public long cost(TokenUsage usage) {
+          return 0;
+        }
+
+        @Override
+        public void settle(UsageRecord record) {
+          settled.add(record);
+        }
+      };
+
+  private RequestMeter meter() {
+    return new RequestMeter(
+        new RequestMeter.Context(
+            "req_1", "key", "m", "p", 8, true, Instant.now(), System.nanoTime()),
+        TokenEstimator.shared(),
+        tab,
+        sunk::add);
+  }
+
+  private static UpstreamEvent token(String text) {
+    return new UpstreamEvent(
+        "data: {}\n\n".getBytes(StandardCharsets.UTF_8),
+        UpstreamEvent.Kind.CHUNK,
+        text,
+        null,
+        null,
+        null);
+  }
+
+  @Test
+  void aCancelThatFollowsTheUpstreamsCompletionIsStillACompletedRequest() {
+    // Regression: writers may cancel their source right after it completed; 43 of 50 finished
+    // streams were once recorded as cancelled that way.
+    RequestMeter meter = meter();
+    meter.onEvent(token(" the"));
+    meter.onDelivered();
+    meter.onUpstreamComplete();
+
+    meter.finish(SignalType.CANCEL);
+    meter.finish(SignalType.ON_COMPLETE);
+
+    assertThat(settled)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.status()).isEqualTo(RequestStatus.COMPLETED);
+              assertThat(r.source()).isEqualTo(UsageSource.ESTIMATED);
+              assertThat(r.completionTokens()).isEqualTo(1);
+            });
+    assertThat(sunk).hasSize(1);
+  }
+
+  @Test
+  void aCancelMidStreamIsPartial() {
+    RequestMeter meter = meter();
+    meter.onEvent(token(" the"));
+    meter.onEvent(token(" fox"));
+    meter.onDelivered();
+
+    meter.finish(SignalType.CANCEL);
+
+    UsageRecord r = settled.getFirst();
+    assertThat(r.status()).isEqualTo(RequestStatus.CANCELLED);
+    assertThat(r.source()).isEqualTo(UsageSource.PARTIAL);
+    assertThat(r.promptTokens()).isEqualTo(8);
+    assertThat(r.completionTokens()).isEqualTo(2);
+  }
+
+  @Test
+  void anUpstreamFailureBeforeAnythingWasDeliveredCountsNothing() {
+    RequestMeter meter = meter();
+    meter.onError(UpstreamException.timeout("slow"));
+
+    meter.finish(SignalType.ON_ERROR);
+
+    UsageRecord r = settled.getFirst();
+    assertThat(r.status()).isEqualTo(RequestStatus.TIMEOUT);
+    assertThat(r.totalTokens()).isZero();
+  }
+
+  @Test
+  void reportedUsageWinsOverLocalCounts() {
+    RequestMeter meter = meter();
+    meter.onEvent(token(" the"));
+    meter.onEvent(
+        new UpstreamEvent(
+            new byte[0],
+            UpstreamEvent.Kind.USAGE_ONLY,
+            null,
+            null,
+            new TokenUsage(14, 30, 2, 5),
+            null));
+    meter.onDelivered();
+    meter.onUpstreamComplete();
+
+    meter.finish(SignalType.ON_COMPLETE);
+
+    UsageRecord r = settled.getFirst();
+    assertThat(r.source()).isEqualTo(UsageSource.REPORTED);
+    assertThat(r.promptTokens()).isEqualTo(14);
+    assertThat(r.completionTokens()).isEqualTo(30);
+    assertThat(r.cachedPromptTokens()).isEqualTo(2);
+    assertThat(r.reasoningTokens()).isEqualTo(5);
+  }
+}
