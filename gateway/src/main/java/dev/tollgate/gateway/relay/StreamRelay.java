@@ -41,27 +41,28 @@ public final class StreamRelay {
       Tab tab,
       boolean clientWantsUsage,
       DataBufferFactory buffers) {
+    // One operator per event on the hot path: stop when funds ran out, meter, drop the usage
+    // chunk the client did not ask for, add the cost to usage, wrap.
     return upstream
-        .takeWhile(
-            event -> {
+        .<DataBuffer>handle(
+            (event, sink) -> {
               if (tab.exhausted()) {
                 meter.onCutOff(); // cancels the upstream: nothing more is generated or delivered
-                return false;
+                sink.complete();
+                return;
               }
-              return true;
-            })
-        .doOnNext(meter::onEvent)
-        .doOnComplete(meter::onUpstreamComplete)
-        .filter(event -> clientWantsUsage || event.kind() != Kind.USAGE_ONLY)
-        .map(
-            event -> {
+              meter.onEvent(event);
+              if (!clientWantsUsage && event.kind() == Kind.USAGE_ONLY) {
+                return;
+              }
               meter.onDelivered();
               byte[] bytes =
                   event.usage() == null
                       ? event.bytes()
                       : UsageCost.intoEvent(event.bytes(), tab.cost(event.usage()));
-              return buffers.wrap(bytes);
+              sink.next(buffers.wrap(bytes));
             })
+        .doOnComplete(meter::onUpstreamComplete)
         .concatWith(
             Mono.fromSupplier(
                 () -> {

@@ -29,15 +29,28 @@ final class InProcessGateway implements AutoCloseable {
     this.port = Integer.parseInt(context.getEnvironment().getRequiredProperty("local.server.port"));
   }
 
-  /** {@code -Dload.billing=true}: bill every request in the local Redis and PostgreSQL. */
-  static boolean billing() {
-    return Boolean.parseBoolean(System.getProperty("load.billing", "false").trim());
+  /**
+   * {@code -Dload.billing}: {@code false} (default) runs the gateway without billing; {@code true}
+   * bills every request in the local Redis and PostgreSQL; {@code compare} runs both gateways side
+   * by side instead of direct vs gateway.
+   */
+  static String billingMode() {
+    String mode = System.getProperty("load.billing", "false").trim();
+    if (!mode.equals("false") && !mode.equals("true") && !mode.equals("compare")) {
+      throw new IllegalArgumentException(
+          "load.billing: '" + mode + "' (expected: false, true or compare)");
+    }
+    return mode;
   }
 
   static InProcessGateway start(String upstreamBaseUrl) {
+    return start(upstreamBaseUrl, billingMode().equals("true"));
+  }
+
+  static InProcessGateway start(String upstreamBaseUrl, boolean billing) {
     GatewayProbe probe = new GatewayProbe();
     List<String> billingArgs =
-        billing()
+        billing
             ? List.of(
                 "--gateway.billing.enabled=true",
                 "--spring.data.redis.url=redis://127.0.0.1:6379",

@@ -34,18 +34,29 @@ public final class LoadHarness {
     Map<String, String> machine = machine();
     FakeCompletion completion = new FakeCompletion(settings.tokens());
     LoadReport report;
+    boolean compareBilling = InProcessGateway.billingMode().equals("compare");
     try (FakeOpenAiUpstream upstream = new FakeOpenAiUpstream(completion, settings.tokenDelay());
         InProcessGateway gateway = InProcessGateway.start(upstream.baseUrl());
+        InProcessGateway billed =
+            compareBilling ? InProcessGateway.start(upstream.baseUrl(), true) : null;
         LoadGenerator load = new LoadGenerator(settings, completion)) {
+      Target gatewayTarget =
+          new Target("gateway", gateway.baseUrl() + "/chat/completions", InProcessGateway.DEV_KEY);
       List<Target> targets =
-          List.of(
-              new Target("direct", upstream.baseUrl() + "/chat/completions", "x"),
-              new Target(
-                  "gateway", gateway.baseUrl() + "/chat/completions", InProcessGateway.DEV_KEY));
+          billed != null
+              ? List.of(
+                  gatewayTarget,
+                  new Target(
+                      "billing", billed.baseUrl() + "/chat/completions", InProcessGateway.DEV_KEY))
+              : List.of(
+                  new Target("direct", upstream.baseUrl() + "/chat/completions", "x"),
+                  gatewayTarget);
       progress("upstream %s, gateway %s", upstream.baseUrl(), gateway.baseUrl());
       List<ScenarioResult[]> pairs = new ArrayList<>();
       for (Mode mode : settings.modes()) {
-        pairs.add(scenario(load, targets, mode, settings, gateway.probe()));
+        pairs.add(
+            scenario(
+                load, targets, mode, settings, billed != null ? billed.probe() : gateway.probe()));
       }
       machine.put("load average at end", loadAverage());
       report = new LoadReport(settings, machine, pairs);

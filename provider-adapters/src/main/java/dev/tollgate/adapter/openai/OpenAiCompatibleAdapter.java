@@ -173,8 +173,8 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter {
     }
     SseEventSplitter splitter = new SseEventSplitter(maxEventBytes);
     StreamEnd end = new StreamEnd();
-    // Split each network read while its buffer is still valid (map runs on receipt); only the
-    // copied events are queued downstream.
+    // Each network read is split, decoded and coalesced while its buffer is still valid (map runs
+    // on receipt): the chunks of one read travel on as one event, one write to the client.
     return content
         .map(
             buffer -> {
@@ -182,12 +182,11 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter {
                 end.receiving = true;
                 watchReads(connection, idleMillis);
               }
-              return splitter.feed(buffer);
+              return EventBatch.of(splitter.feed(buffer)).observedBy(end::observe);
             })
+        .concatWith(
+            Mono.fromSupplier(() -> EventBatch.of(splitter.finish()).observedBy(end::observe)))
         .concatMapIterable(Function.identity())
-        .concatWith(Flux.defer(() -> Flux.fromIterable(splitter.finish())))
-        .map(OpenAiStreamDecoder::decode)
-        .doOnNext(end::observe)
         .concatWith(Mono.defer(end::check));
   }
 
