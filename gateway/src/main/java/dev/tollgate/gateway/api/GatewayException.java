@@ -69,6 +69,16 @@ public final class GatewayException extends RuntimeException {
             + " is available. Top up your account or lower max_tokens.");
   }
 
+  /** Billing's store could not be reached: nothing is served unpaid. */
+  public static GatewayException billingUnavailable() {
+    return new GatewayException(
+        503,
+        "service_unavailable",
+        "billing_unavailable",
+        null,
+        "The gateway cannot reserve funds right now; please retry shortly.");
+  }
+
   public static GatewayException accountInactive() {
     return new GatewayException(
         403, "permission_error", "account_inactive", null, "This account may not make requests.");

@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 /**
@@ -19,6 +21,8 @@ import reactor.core.publisher.Mono;
  * account that Redis does not hold yet is loaded from PostgreSQL first.
  */
 public final class RedisBilling implements Billing {
+
+  private static final Logger log = LoggerFactory.getLogger(RedisBilling.class);
 
   /** How long an account's discount is used before it is read again. */
   private static final Duration DISCOUNT_TTL = Duration.ofSeconds(30);
@@ -54,6 +58,12 @@ public final class RedisBilling implements Billing {
               return reserve(request, amount, true)
                   .map(
                       granted -> new RedisTab(holds, request, price, discount, amount, properties));
+            })
+        .onErrorMap(
+            e -> !(e instanceof GatewayException),
+            e -> {
+              log.warn("Reserving funds for {} failed", request.requestId(), e);
+              return GatewayException.billingUnavailable();
             });
   }
 
