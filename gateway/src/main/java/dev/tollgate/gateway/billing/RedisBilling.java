@@ -48,7 +48,7 @@ public final class RedisBilling implements Billing {
     ModelPrice price = prices.price(request.model());
     String accountId = request.key().accountId();
     return discount(accountId)
-        .flatMap(
+        .<Tab>flatMap(
             discount -> {
               long amount =
                   PriceBook.cost(
