@@ -83,9 +83,16 @@ public class ChatCompletionsHandler {
     String requestId = RequestIds.of(exchange);
     ApiKey key = ApiKeyAuthFilter.keyOf(exchange);
     long promptEstimate = estimator.countPrompt(body);
-    long maxOutput = ChatRequests.maxOutputTokens(body, defaultOutputReserve);
+    long maxOutput = ChatRequests.maxOutputTokens(body, 0);
     TabRequest tabRequest =
-        new TabRequest(requestId, key, model, route.provider(), promptEstimate, maxOutput);
+        new TabRequest(
+            requestId,
+            key,
+            model,
+            route.provider(),
+            promptEstimate,
+            maxOutput > 0 ? maxOutput : defaultOutputReserve,
+            maxOutput > 0);
     return billing
         .open(tabRequest)
         .flatMap(

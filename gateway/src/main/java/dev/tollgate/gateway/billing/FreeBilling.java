@@ -23,11 +23,8 @@ public final class FreeBilling implements Billing {
     return Mono.just(
         new Tab() {
           @Override
-          public void onProgress(long promptTokens, long completionTokens, long reasoningTokens) {}
-
-          @Override
-          public boolean exhausted() {
-            return false;
+          public boolean admit(long promptTokens, long completionTokens, long reasoningTokens) {
+            return true;
           }
 
           @Override

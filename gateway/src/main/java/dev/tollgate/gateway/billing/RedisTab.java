@@ -12,9 +12,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One request's hold in Redis. While the response streams, {@link #onProgress} compares the cost of
- * what was generated with the hold: past {@code extend-at-percent} it asks, asynchronously and one
- * at a time, for one more default output reserve; the call also checkpoints the metered usage and
+ * One request's hold in Redis. While the response streams, {@link #admit} compares the cost of what
+ * was generated with the hold: past {@code extend-at-percent} it asks, asynchronously and one at a
+ * time, for one more default output reserve; the call also checkpoints the metered usage and
  * refreshes the hold's expiry, so a reaper settles a dead gateway's request at what it had
  * delivered. If the account cannot pay for more, the stream is stopped once the hold is used up.
  */
@@ -33,7 +33,6 @@ final class RedisTab implements Tab {
 
   private volatile long hold;
   private volatile boolean refused;
-  private volatile boolean exhausted;
   private volatile long lastCheckpointNanos = System.nanoTime();
 
   RedisTab(
@@ -54,16 +53,17 @@ final class RedisTab implements Tab {
   }
 
   @Override
-  public void onProgress(long promptTokens, long completionTokens, long reasoningTokens) {
+  public boolean admit(long promptTokens, long completionTokens, long reasoningTokens) {
     long spent = cost(new TokenUsage(promptTokens, completionTokens, 0, reasoningTokens));
     long held = hold;
     if (refused) {
-      if (spent >= held) {
-        exhausted = true;
-      }
-      return;
+      return spent <= held; // no more funds: deliver up to the hold, not a token beyond
     }
-    boolean nearHold = spent * 100 >= held * (long) properties.extendAtPercent();
+    // A client-set max_tokens is reserved in full: extend only if the metering overtakes it.
+    boolean nearHold =
+        request.clientLimited()
+            ? spent > held
+            : spent * 100 >= held * (long) properties.extendAtPercent();
     boolean checkpointDue = System.nanoTime() - lastCheckpointNanos > checkpointEveryNanos;
     if ((nearHold || checkpointDue) && extending.compareAndSet(false, true)) {
       long add = nearHold ? Math.max(extendStep, spent - held) : 0;
@@ -85,9 +85,6 @@ final class RedisTab implements Tab {
                   hold = extension.holdAmountOrAvailable();
                 } else if (add > 0) {
                   refused = true;
-                  if (spent >= hold) {
-                    exhausted = true;
-                  }
                 }
                 extending.set(false);
               },
@@ -96,11 +93,9 @@ final class RedisTab implements Tab {
                 extending.set(false);
               });
     }
-  }
-
-  @Override
-  public boolean exhausted() {
-    return exhausted;
+    // While an extension is on its way the event goes through; settling charges at most what the
+    // account has, so a rare overshoot is recorded as uncollected, never as a negative balance.
+    return true;
   }
 
   @Override

@@ -11,13 +11,13 @@ import dev.tollgate.billing.metering.UsageRecord;
 public interface Tab {
 
   /**
-   * The response so far (local counts). Extends the hold, asynchronously, when the cost of what was
-   * generated nears it.
+   * Asks whether the response may grow to these totals (local counts, the next event included).
+   * Extends the hold, asynchronously, when the cost of what was generated nears it.
+   *
+   * @return false when that would cost more than the hold and the hold could not be extended: the
+   *     event must not be delivered, and the stream ends here
    */
-  void onProgress(long promptTokens, long completionTokens, long reasoningTokens);
-
-  /** True once the hold could not be extended: the stream must end now. */
-  boolean exhausted();
+  boolean admit(long promptTokens, long completionTokens, long reasoningTokens);
 
   /** The cost of a usage, in nano-units, with this request's price, markup and discount. */
   long cost(TokenUsage usage);

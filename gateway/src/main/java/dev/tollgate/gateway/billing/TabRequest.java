@@ -8,6 +8,8 @@ import java.util.Objects;
  *
  * @param promptTokens the locally counted prompt
  * @param maxOutputTokens the request's {@code max_tokens}, or the configured default reserve
+ * @param clientLimited whether the client set {@code max_tokens}: the hold then covers all the
+ *     upstream may generate, and is extended only if the metered cost overtakes it
  */
 public record TabRequest(
     String requestId,
@@ -15,7 +17,8 @@ public record TabRequest(
     String model,
     String provider,
     long promptTokens,
-    long maxOutputTokens) {
+    long maxOutputTokens,
+    boolean clientLimited) {
 
   public TabRequest {
     Objects.requireNonNull(requestId, "requestId");

@@ -73,27 +73,31 @@ public final class RequestMeter {
     this.sink = sink;
   }
 
-  /** An upstream event, before it is relayed. */
-  public void onEvent(UpstreamEvent event) {
+  /**
+   * An upstream event, before it is relayed: its tokens are counted if the tab admits them.
+   *
+   * @return false when the account cannot pay for this event: it must not be delivered
+   */
+  public boolean onEvent(UpstreamEvent event) {
+    String text = event.text();
+    String reasoning = event.reasoning();
+    if (text != null || reasoning != null) {
+      long completion = completionEstimate + (text == null ? 0 : estimator.count(text));
+      long thinking = reasoningEstimate + (reasoning == null ? 0 : estimator.count(reasoning));
+      if (!tab.admit(context.promptEstimate(), completion + thinking, thinking)) {
+        return false;
+      }
+      completionEstimate = completion;
+      reasoningEstimate = thinking;
+      if (firstTokenNanos < 0) {
+        firstTokenNanos = System.nanoTime();
+      }
+    }
     TokenUsage usage = event.usage();
     if (usage != null) {
       reported = usage;
     }
-    String text = event.text();
-    String reasoning = event.reasoning();
-    if (text != null) {
-      completionEstimate += estimator.count(text);
-    }
-    if (reasoning != null) {
-      reasoningEstimate += estimator.count(reasoning);
-    }
-    if (text != null || reasoning != null) {
-      if (firstTokenNanos < 0) {
-        firstTokenNanos = System.nanoTime();
-      }
-      tab.onProgress(
-          context.promptEstimate(), completionEstimate + reasoningEstimate, reasoningEstimate);
-    }
+    return true;
   }
 
   /**

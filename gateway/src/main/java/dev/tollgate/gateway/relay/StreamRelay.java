@@ -41,17 +41,16 @@ public final class StreamRelay {
       Tab tab,
       boolean clientWantsUsage,
       DataBufferFactory buffers) {
-    // One operator per event on the hot path: stop when funds ran out, meter, drop the usage
-    // chunk the client did not ask for, add the cost to usage, wrap.
+    // One operator per event on the hot path: meter (or stop, when the account cannot pay for
+    // the event), drop the usage chunk the client did not ask for, add the cost to usage, wrap.
     return upstream
         .<DataBuffer>handle(
             (event, sink) -> {
-              if (tab.exhausted()) {
+              if (!meter.onEvent(event)) {
                 meter.onCutOff(); // cancels the upstream: nothing more is generated or delivered
                 sink.complete();
                 return;
               }
-              meter.onEvent(event);
               if (!clientWantsUsage && event.kind() == Kind.USAGE_ONLY) {
                 return;
               }

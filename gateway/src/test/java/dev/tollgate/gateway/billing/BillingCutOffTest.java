@@ -67,6 +67,8 @@ class BillingCutOffTest extends BillingTestSupport {
         .isEqualTo(delivered);
     long charged = queryLong("SELECT charged_nanos FROM usage_events WHERE request_id = ?", id);
     assertThat(charged).isEqualTo(cost(PROMPT_TOKENS, delivered)).isLessThanOrEqualTo(68_000);
+    // the hold grew twice (to 68 000) and was refused a third time: not a token beyond it
+    assertThat(delivered).isEqualTo(30);
     assertThat(redisAccount(ACCOUNT).balance()).isEqualTo(68_000 - charged).isNotNegative();
     assertThat(redisAccount(ACCOUNT).held()).isZero();
   }

@@ -26,11 +26,8 @@ class RequestMeterTest {
   private final Tab tab =
       new Tab() {
         @Override
-        public void onProgress(long promptTokens, long completionTokens, long reasoningTokens) {}
-
-        @Override
-        public boolean exhausted() {
-          return false;
+        public boolean admit(long promptTokens, long completionTokens, long reasoningTokens) {
+          return true;
         }
 
         @Override
@@ -137,5 +134,43 @@ class RequestMeterTest {
     assertThat(r.completionTokens()).isEqualTo(30);
     assertThat(r.cachedPromptTokens()).isEqualTo(2);
     assertThat(r.reasoningTokens()).isEqualTo(5);
+  }
+
+  @Test
+  void anEventTheAccountCannotPayForIsNotCounted() {
+    Tab broke =
+        new Tab() {
+          @Override
+          public boolean admit(long promptTokens, long completionTokens, long reasoningTokens) {
+            return completionTokens <= 1;
+          }
+
+          @Override
+          public long cost(TokenUsage usage) {
+            return 0;
+          }
+
+          @Override
+          public void settle(UsageRecord record) {
+            settled.add(record);
+          }
+        };
+    RequestMeter meter =
+        new RequestMeter(
+            new RequestMeter.Context(
+                "req_2", "key", "m", "p", 8, true, Instant.now(), System.nanoTime()),
+            TokenEstimator.shared(),
+            broke,
+            sunk::add);
+
+    assertThat(meter.onEvent(token(" the"))).isTrue();
+    assertThat(meter.onEvent(token(" fox"))).isFalse();
+    meter.onDelivered();
+    meter.onCutOff();
+    meter.finish(SignalType.ON_COMPLETE);
+
+    UsageRecord r = settled.getFirst();
+    assertThat(r.status()).isEqualTo(RequestStatus.CUT_OFF);
+    assertThat(r.completionTokens()).isEqualTo(1);
   }
 }
