@@ -26,14 +26,7 @@ class BillingCutOffTest extends BillingTestSupport {
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    for (String p : PRICED_MOCKS) {
-      int eq = p.indexOf('=');
-      registry.add(p.substring(0, eq), () -> p.substring(eq + 1));
-    }
-    registry.add("spring.data.redis.url", () -> TestServices.REDIS_URL);
-    registry.add("spring.r2dbc.url", TestServices::r2dbcUrl);
-    registry.add("gateway.billing.redis-prefix", () -> TestServices.REDIS_PREFIX);
-    registry.add("gateway.billing.demo.id", () -> ACCOUNT);
+    billingProperties(registry, ACCOUNT);
   }
 
   @Test

@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufMono;
 import reactor.netty.http.client.HttpClient;
@@ -56,6 +57,21 @@ abstract class BillingTestSupport {
   /** Nano-units: input 1.00 per million tokens is 1 000 nano-units a token, output 2 000. */
   static long cost(long prompt, long completion) {
     return prompt * 1_000 + completion * 2_000;
+  }
+
+  /**
+   * The properties every billing test context shares: the priced mock models, the local Redis and
+   * PostgreSQL of this test JVM, and {@code account} as the demo account the key pays from.
+   */
+  static void billingProperties(DynamicPropertyRegistry registry, String account) {
+    for (String p : PRICED_MOCKS) {
+      int eq = p.indexOf('=');
+      registry.add(p.substring(0, eq), () -> p.substring(eq + 1));
+    }
+    registry.add("spring.data.redis.url", () -> TestServices.REDIS_URL);
+    registry.add("spring.r2dbc.url", TestServices::r2dbcUrl);
+    registry.add("gateway.billing.redis-prefix", () -> TestServices.REDIS_PREFIX);
+    registry.add("gateway.billing.demo.id", () -> account);
   }
 
   @LocalServerPort int port;

@@ -34,16 +34,11 @@ class PostgresOutageTest extends BillingTestSupport {
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    for (String p : PRICED_MOCKS) {
-      int eq = p.indexOf('=');
-      registry.add(p.substring(0, eq), () -> p.substring(eq + 1));
-    }
-    registry.add("spring.data.redis.url", () -> TestServices.REDIS_URL);
+    billingProperties(registry, ACCOUNT);
+    // PostgreSQL through the proxy instead (a later registration of a name wins)
     registry.add(
         "spring.r2dbc.url",
         () -> "r2dbc:postgresql://127.0.0.1:" + POSTGRES.port() + "/" + TestServices.database());
-    registry.add("gateway.billing.redis-prefix", () -> TestServices.REDIS_PREFIX);
-    registry.add("gateway.billing.demo.id", () -> ACCOUNT);
   }
 
   @AfterAll
