@@ -1,0 +1,207 @@
+package dev.tollgate.gateway.ratelimit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tollgate.gateway.support.TestServices;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import reactor.test.StepVerifier;
+
+/**
+ * Against the local Redis, as two gateway instances would use it: two clients, two limiters, one
+ * key prefix for this JVM. Calls start on Reactor's non-blocking threads, so BlockHound sees them.
+ */
+class RateLimiterTest {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  private static RedisClient clientA;
+  private static RedisClient clientB;
+  private static StatefulRedisConnection<String, byte[]> connectionA;
+  private static StatefulRedisConnection<String, byte[]> connectionB;
+  private static RateLimiter limiterA;
+  private static RateLimiter limiterB;
+  private static StatefulRedisConnection<String, String> plain;
+
+  @BeforeAll
+  static void connect() {
+    clientA = RedisClient.create(TestServices.REDIS_URL);
+    clientB = RedisClient.create(TestServices.REDIS_URL);
+    connectionA = clientA.connect(RateLimiter.CODEC);
+    connectionB = clientB.connect(RateLimiter.CODEC);
+    limiterA = new RateLimiter(connectionA, TestServices.REDIS_PREFIX);
+    limiterB = new RateLimiter(connectionB, TestServices.REDIS_PREFIX);
+    plain = clientA.connect();
+  }
+
+  @AfterAll
+  static void close() {
+    plain.close();
+    connectionA.close();
+    connectionB.close();
+    clientA.shutdown();
+    clientB.shutdown();
+  }
+
+  @Test
+  void sixthRequestInAMinuteIsRefusedWithASaneRetryAfter() {
+    String key = newKey();
+    StepVerifier.create(
+            Flux.range(0, 6).concatMap(i -> onEventLoop(limiterA.request(key, 5))).collectList())
+        .assertNext(
+            decisions -> {
+              for (int i = 0; i < 5; i++) {
+                Decision d = decisions.get(i);
+                assertThat(d.allowed()).as("request %d", i + 1).isTrue();
+                assertThat(d.limit()).isEqualTo(5);
+                assertThat(d.remaining()).isEqualTo(4 - i);
+                assertThat(d.retryAfter()).isZero();
+              }
+              Decision sixth = decisions.get(5);
+              assertThat(sixth.allowed()).isFalse();
+              assertThat(sixth.remaining()).isZero();
+              // one request comes back every 12 s
+              assertThat(sixth.retryAfter())
+                  .isGreaterThan(Duration.ofSeconds(11))
+                  .isLessThanOrEqualTo(Duration.ofSeconds(12));
+              assertThat(sixth.resetAfter())
+                  .isGreaterThan(Duration.ofSeconds(59))
+                  .isLessThanOrEqualTo(Duration.ofMinutes(1));
+            })
+        .expectComplete()
+        .verify(TIMEOUT);
+  }
+
+  @Test
+  void tokensAreTakenUntilTheyRunOutAndSettledAfterwards() {
+    String key = newKey();
+    StepVerifier.create(onEventLoop(limiterA.tokens(key, 1000, 600)))
+        .assertNext(
+            d -> {
+              assertThat(d.allowed()).isTrue();
+              assertThat(d.limit()).isEqualTo(1000);
+              assertThat(d.remaining()).isEqualTo(400);
+            })
+        .expectComplete()
+        .verify(TIMEOUT);
+    StepVerifier.create(onEventLoop(limiterB.tokens(key, 1000, 500)))
+        .assertNext(
+            d -> {
+              assertThat(d.allowed()).isFalse();
+              assertThat(d.remaining()).isBetween(400L, 401L);
+              // 100 missing tokens at 1000 a minute: about 6 s
+              assertThat(d.retryAfter())
+                  .isGreaterThan(Duration.ofSeconds(5))
+                  .isLessThanOrEqualTo(Duration.ofSeconds(6));
+            })
+        .expectComplete()
+        .verify(TIMEOUT);
+    // the request used 900 tokens more than its estimate: taken, though only ~400 were left
+    StepVerifier.create(onEventLoop(limiterB.addTokens(key, 1000, 900)))
+        .expectComplete()
+        .verify(TIMEOUT);
+    StepVerifier.create(onEventLoop(limiterA.tokens(key, 1000, 1)))
+        .assertNext(
+            d -> {
+              assertThat(d.allowed()).isFalse();
+              assertThat(d.remaining()).isZero();
+              // a debt of ~500 tokens to pay back first: about 30 s
+              assertThat(d.retryAfter())
+                  .isGreaterThan(Duration.ofSeconds(29))
+                  .isLessThanOrEqualTo(Duration.ofSeconds(31));
+            })
+        .expectComplete()
+        .verify(TIMEOUT);
+    // an estimate that was too high gives the difference back
+    StepVerifier.create(
+            onEventLoop(limiterA.addTokens(key, 1000, -800).then(limiterA.tokens(key, 1000, 250))))
+        .assertNext(d -> assertThat(d.allowed()).isTrue())
+        .expectComplete()
+        .verify(TIMEOUT);
+  }
+
+  @Test
+  void moreTokensThanTheWholeLimitAreRefusedForAWindow() {
+    StepVerifier.create(onEventLoop(limiterA.tokens(newKey(), 1000, 1001)))
+        .assertNext(
+            d -> {
+              assertThat(d.allowed()).isFalse();
+              assertThat(d.remaining()).isEqualTo(1000);
+              assertThat(d.retryAfter()).isEqualTo(Duration.ofMinutes(1));
+            })
+        .expectComplete()
+        .verify(TIMEOUT);
+  }
+
+  @Test
+  void twoInstancesShareOneLimit() {
+    String key = newKey();
+    Flux<Decision> attempts =
+        Flux.range(0, 30)
+            .flatMap(i -> onEventLoop((i % 2 == 0 ? limiterA : limiterB).request(key, 10)), 30);
+    StepVerifier.create(attempts.filter(Decision::allowed).count())
+        .expectNext(10L)
+        .expectComplete()
+        .verify(TIMEOUT);
+  }
+
+  @Test
+  void idleBucketsExpire() {
+    String key = newKey();
+    StepVerifier.create(
+            onEventLoop(limiterA.request(key, 60))
+                .then(plain.reactive().pttl(limiterA.bucketKey(key, LimitKind.REQUESTS))))
+        // refilled (one request back) after 1 s, kept 10 s more
+        .assertNext(ttl -> assertThat(ttl).isBetween(1L, 11_000L))
+        .expectComplete()
+        .verify(TIMEOUT);
+  }
+
+  @Test
+  void aChangedLimitAppliesFromTheNextCheck() {
+    String key = newKey();
+    StepVerifier.create(
+            Flux.concat(
+                    onEventLoop(limiterA.request(key, 2)),
+                    onEventLoop(limiterA.request(key, 4)),
+                    onEventLoop(limiterB.request(key, 4)))
+                .map(Decision::limit))
+        .expectNext(2L, 2L, 4L)
+        .expectComplete()
+        .verify(TIMEOUT);
+  }
+
+  @Test
+  void badLimitsAreErrorSignals() {
+    StepVerifier.create(limiterA.request(newKey(), 0))
+        .expectErrorMessage("rpm: 0 (expected: > 0)")
+        .verify(TIMEOUT);
+    StepVerifier.create(limiterA.tokens(newKey(), 10, -1))
+        .expectErrorMessage("tokens: -1 (expected: >= 0)")
+        .verify(TIMEOUT);
+  }
+
+  @Test
+  void bucketKeysCarryThePrefixAndOneSlotPerKey() {
+    assertThat(limiterA.bucketKey("k1", LimitKind.REQUESTS))
+        .isEqualTo(TestServices.REDIS_PREFIX + ":rl:{k1}:rpm");
+    assertThat(limiterA.bucketKey("k1", LimitKind.TOKENS))
+        .isEqualTo(TestServices.REDIS_PREFIX + ":rl:{k1}:tpm");
+  }
+
+  private static <T> Mono<T> onEventLoop(Mono<T> call) {
+    return call.subscribeOn(Schedulers.parallel());
+  }
+
+  private static String newKey() {
+    return "key-" + UUID.randomUUID();
+  }
+}
