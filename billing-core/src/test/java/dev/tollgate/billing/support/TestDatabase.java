@@ -96,6 +96,19 @@ public final class TestDatabase implements AutoCloseable {
     }
   }
 
+  /** Runs one statement (JDBC, on the calling thread) and returns its update count. */
+  public int execute(String sql, Object... params) {
+    try (Connection connection = DriverManager.getConnection(jdbcUrl(name), USER, "");
+        PreparedStatement statement = connection.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        statement.setObject(i + 1, params[i]);
+      }
+      return statement.executeUpdate();
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql, e);
+    }
+  }
+
   @Override
   public void close() {
     pool.disposeLater().block(Duration.ofSeconds(10));
