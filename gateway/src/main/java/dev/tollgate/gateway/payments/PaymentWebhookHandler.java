@@ -1,0 +1,168 @@
+package dev.tollgate.gateway.payments;
+
+import dev.tollgate.adapter.Json;
+import dev.tollgate.billing.accounts.PaymentRepository;
+import dev.tollgate.billing.accounts.PaymentResult;
+import dev.tollgate.gateway.api.GatewayException;
+import io.r2dbc.spi.R2dbcDataIntegrityViolationException;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.BodyExtractors;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ResponseStatusException;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * {@code POST /webhooks/payments}: reads the raw body, checks its signature before parsing it,
+ * records the payment in PostgreSQL (durable first, once per transaction id), then applies it to
+ * the cached balance in Redis. A Redis failure after the commit still answers 200: the payment is
+ * recorded, and the {@link PaymentReconciler} applies it.
+ */
+public final class PaymentWebhookHandler {
+
+  /** The largest notice accepted. */
+  public static final int MAX_BODY_BYTES = 64 * 1024;
+
+  private static final Logger log = LoggerFactory.getLogger(PaymentWebhookHandler.class);
+  private static final String FOREIGN_KEY_VIOLATION = "23503";
+
+  private final @Nullable WebhookSignature signature;
+  private final PaymentRepository payments;
+  private final PaymentApplier applier;
+
+  /**
+   * @param signature null when no secret is configured: the endpoint then answers 404
+   */
+  public PaymentWebhookHandler(
+      @Nullable WebhookSignature signature, PaymentRepository payments, PaymentApplier applier) {
+    this.signature = signature;
+    this.payments = Objects.requireNonNull(payments, "payments");
+    this.applier = Objects.requireNonNull(applier, "applier");
+  }
+
+  public Mono<ServerResponse> handle(ServerRequest request) {
+    WebhookSignature sig = signature;
+    if (sig == null) {
+      return Mono.error(new ResponseStatusException(HttpStatus.NOT_FOUND));
+    }
+    if (request.headers().contentLength().orElse(-1) > MAX_BODY_BYTES) {
+      return Mono.error(GatewayException.tooLarge(MAX_BODY_BYTES));
+    }
+    String header = request.headers().firstHeader(WebhookSignature.HEADER);
+    return DataBufferUtils.join(request.body(BodyExtractors.toDataBuffers()), MAX_BODY_BYTES)
+        .onErrorMap(DataBufferLimitException.class, e -> GatewayException.tooLarge(MAX_BODY_BYTES))
+        .map(PaymentWebhookHandler::bytes)
+        .defaultIfEmpty(new byte[0])
+        .flatMap(
+            body -> {
+              if (!sig.verify(header, body)) {
+                return Mono.error(invalidSignature());
+              }
+              return record(PaymentNotice.parse(body));
+            });
+  }
+
+  private Mono<ServerResponse> record(PaymentNotice notice) {
+    return Mono.defer(
+            () ->
+                payments.record(
+                    notice.transactionId(),
+                    notice.accountId(),
+                    notice.amountNanos(),
+                    notice.currency(),
+                    notice.status()))
+        .onErrorMap(
+            R2dbcDataIntegrityViolationException.class,
+            e ->
+                FOREIGN_KEY_VIOLATION.equals(e.getSqlState())
+                    ? unknownAccount(notice.accountId())
+                    : e)
+        .onErrorMap(
+            PaymentWebhookHandler::isConflictingRepeat, e -> conflict(notice.transactionId()))
+        .flatMap(result -> applyToRedis(result).thenReturn(result))
+        .flatMap(PaymentWebhookHandler::answer);
+  }
+
+  /** A repeat whose first delivery never reached Redis is applied now; applying is idempotent. */
+  private Mono<Void> applyToRedis(PaymentResult result) {
+    if (result.payment().appliedToRedis()) {
+      return Mono.empty();
+    }
+    return applier
+        .apply(result.payment())
+        .onErrorResume(
+            e -> {
+              log.warn(
+                  "Payment {} is recorded but not applied to Redis yet; the reconciler will",
+                  result.payment().providerTransactionId(),
+                  e);
+              return Mono.just(false);
+            })
+        .then();
+  }
+
+  private static Mono<ServerResponse> answer(PaymentResult result) {
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    body.put("received", true);
+    body.put("transaction_id", result.payment().providerTransactionId());
+    body.put("repeated", result.repeated());
+    return ServerResponse.ok()
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(Json.MAPPER.writeValueAsBytes(body));
+  }
+
+  /** PaymentRepository's answer to a transaction id recorded before with other values. */
+  private static boolean isConflictingRepeat(Throwable e) {
+    return e instanceof IllegalStateException
+        && e.getMessage() != null
+        && e.getMessage().startsWith("payment '");
+  }
+
+  private static byte[] bytes(DataBuffer buffer) {
+    byte[] bytes = new byte[buffer.readableByteCount()];
+    buffer.read(bytes);
+    DataBufferUtils.release(buffer);
+    return bytes;
+  }
+
+  private static GatewayException invalidSignature() {
+    return new GatewayException(
+        401,
+        "invalid_request_error",
+        "invalid_signature",
+        null,
+        "The '"
+            + WebhookSignature.HEADER
+            + "' header is missing, does not match the body, or its timestamp is more than 5"
+            + " minutes from now.");
+  }
+
+  private static GatewayException unknownAccount(String accountId) {
+    return new GatewayException(
+        404,
+        "invalid_request_error",
+        "account_not_found",
+        "account_id",
+        "The account '" + accountId + "' does not exist.");
+  }
+
+  private static GatewayException conflict(String transactionId) {
+    return new GatewayException(
+        409,
+        "invalid_request_error",
+        "payment_conflict",
+        "transaction_id",
+        "The transaction '"
+            + transactionId
+            + "' was recorded before with another account, amount, currency or status.");
+  }
+}
