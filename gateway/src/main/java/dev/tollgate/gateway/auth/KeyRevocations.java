@@ -76,6 +76,12 @@ public final class KeyRevocations implements SmartLifecycle {
     }
   }
 
+  /** Before the web server's phase ({@code DEFAULT_PHASE - 1024}) starts it taking traffic. */
+  @Override
+  public int getPhase() {
+    return DEFAULT_PHASE - 2048;
+  }
+
   @Override
   public boolean isRunning() {
     return subscription != null;
