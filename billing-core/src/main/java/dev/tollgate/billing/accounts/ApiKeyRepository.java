@@ -39,6 +39,10 @@ public final class ApiKeyRepository {
   private static final String REVOKE =
       "UPDATE api_keys SET status = 'revoked' WHERE id = $1 AND status = 'active'";
 
+  // Revoking twice answers the hash again: whoever retries a revocation publishes it again.
+  private static final String REVOKE_RETURNING_HASH =
+      "UPDATE api_keys SET status = 'revoked' WHERE id = $1 RETURNING key_hash";
+
   private static final String REVOKE_ALL =
       "UPDATE api_keys SET status = 'revoked' WHERE account_id = $1 AND status = 'active'";
 
@@ -127,6 +131,22 @@ public final class ApiKeyRepository {
   public Mono<Boolean> revoke(String keyId) {
     Objects.requireNonNull(keyId, "keyId");
     return update(REVOKE, keyId);
+  }
+
+  /**
+   * Revokes a key and answers its hash, so that caches keyed by hash can be told to forget it.
+   *
+   * @return the key's hash, also when it was revoked before; empty when there is no such key
+   */
+  public Mono<String> revokeReturningHash(String keyId) {
+    Objects.requireNonNull(keyId, "keyId");
+    return Sql.withConnection(
+            connectionFactory,
+            connection ->
+                Sql.rows(
+                    connection.createStatement(REVOKE_RETURNING_HASH).bind(0, keyId),
+                    row -> Sql.text(row, "key_hash")))
+        .next();
   }
 
   /**

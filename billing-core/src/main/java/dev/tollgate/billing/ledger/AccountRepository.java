@@ -3,8 +3,10 @@ package dev.tollgate.billing.ledger;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Readable;
 import io.r2dbc.spi.Statement;
+import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -45,6 +47,16 @@ public final class AccountRepository {
       FROM entry
       WHERE a.id = entry.account_id
       RETURNING a.balance_nanos
+      """;
+
+  // Never revives a deleted account; the discount is kept when none is given ($3 NULL).
+  private static final String UPDATE_STATUS =
+      """
+      UPDATE accounts
+      SET status = $2, discount_ppm = coalesce($3, discount_ppm), updated_at = now()
+      WHERE id = $1 AND status <> 'deleted'
+      RETURNING id, name, owner_subject, balance_nanos, allowance_nanos, allowance_left_nanos,
+                allowance_period, discount_ppm, status
       """;
 
   private static final String FIND_ENTRY =
@@ -88,6 +100,49 @@ public final class AccountRepository {
           bindNullable(statement, 6, account.allowancePeriod());
           statement.bind(7, account.discountPpm()).bind(8, account.status().wireName());
           return Transactions.rowsUpdated(Flux.from(statement.execute())).map(n -> n == 1);
+        });
+  }
+
+  /** A new account id: {@code acct_} and 20 hex digits. Ids are not secrets. */
+  public static String newId() {
+    byte[] bytes = new byte[10];
+    ThreadLocalRandom.current().nextBytes(bytes);
+    return "acct_" + HexFormat.of().formatHex(bytes);
+  }
+
+  /**
+   * Sets an account's status and, when given, its discount. A deleted account is left alone.
+   *
+   * @param discountPpm the new discount in parts per million, or {@code null} to keep it
+   * @return the account as updated; empty when it does not exist or is deleted
+   */
+  public Mono<AccountRow> updateStatus(
+      String accountId, AccountStatus status, @Nullable Long discountPpm) {
+    Objects.requireNonNull(accountId, "accountId");
+    Objects.requireNonNull(status, "status");
+    if (status == AccountStatus.DELETED) {
+      throw new IllegalArgumentException(
+          "status: deleted (expected: active or suspended; deletion is AccountDeletion's)");
+    }
+    if (discountPpm != null && (discountPpm < 0 || discountPpm > 1_000_000)) {
+      throw new IllegalArgumentException("discountPpm: " + discountPpm + " (expected: 0..1000000)");
+    }
+    return Transactions.withConnection(
+        connectionFactory,
+        connection -> {
+          Statement statement =
+              connection
+                  .createStatement(UPDATE_STATUS)
+                  .bind(0, accountId)
+                  .bind(1, status.wireName());
+          if (discountPpm == null) {
+            statement.bindNull(2, Long.class);
+          } else {
+            statement.bind(2, discountPpm);
+          }
+          return Flux.from(statement.execute())
+              .concatMap(result -> result.map(AccountRepository::toAccount))
+              .next();
         });
   }
 

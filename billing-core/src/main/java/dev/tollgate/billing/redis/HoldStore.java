@@ -55,6 +55,7 @@ public final class HoldStore {
   private final LuaScript settle = LuaScript.fromResource("settle");
   private final LuaScript credit = LuaScript.fromResource("credit");
   private final LuaScript loadAccount = LuaScript.fromResource("load_account");
+  private final LuaScript updateAccount = LuaScript.fromResource("update_account");
 
   public HoldStore(StatefulRedisConnection<String, String> connection, BillingKeys keys) {
     this(Objects.requireNonNull(connection, "connection").reactive(), keys);
@@ -89,7 +90,7 @@ public final class HoldStore {
    * does not know loads it and retries; this only moves that round trip to start-up.
    */
   public Mono<Void> loadScripts() {
-    return Flux.just(reserve, extend, settle, credit, loadAccount)
+    return Flux.just(reserve, extend, settle, credit, loadAccount, updateAccount)
         .concatMap(script -> script.load(redis))
         .then();
   }
@@ -378,6 +379,23 @@ public final class HoldStore {
                     Long.toString(subLeft),
                     Long.toString(discountPpm),
                     status))
+        .map(r -> r.get(0) == 1);
+  }
+
+  /**
+   * Sets a cached account's status and discount, already committed in PostgreSQL, so that the next
+   * reservation sees them. Returns false, writing nothing, when the account is not cached: a later
+   * load from PostgreSQL brings the new values.
+   */
+  public Mono<Boolean> updateAccount(String accountId, String status, long discountPpm) {
+    requireId("accountId", accountId);
+    Objects.requireNonNull(status, "status");
+    if (discountPpm < 0 || discountPpm > 1_000_000) {
+      throw new IllegalArgumentException("discountPpm: " + discountPpm + " (expected: 0..1000000)");
+    }
+    String[] scriptKeys = {keys.account(accountId)};
+    return Mono.defer(
+            () -> updateAccount.run(redis, scriptKeys, status, Long.toString(discountPpm)))
         .map(r -> r.get(0) == 1);
   }
 

@@ -79,6 +79,24 @@ public final class GatewayException extends RuntimeException {
         "The gateway cannot reserve funds right now; please retry shortly.");
   }
 
+  /** The store of API keys could not be reached: no key is trusted unchecked. */
+  public static GatewayException authUnavailable() {
+    return new GatewayException(
+        503,
+        "service_unavailable",
+        "auth_unavailable",
+        null,
+        "The gateway cannot check API keys right now; please retry shortly.");
+  }
+
+  public static GatewayException notFound(String message) {
+    return new GatewayException(404, "invalid_request_error", "not_found", null, message);
+  }
+
+  public static GatewayException unauthorized(String message) {
+    return new GatewayException(401, "invalid_request_error", "unauthorized", null, message);
+  }
+
   public static GatewayException accountInactive() {
     return new GatewayException(
         403, "permission_error", "account_inactive", null, "This account may not make requests.");

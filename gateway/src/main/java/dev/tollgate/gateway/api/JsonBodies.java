@@ -8,7 +8,9 @@ import org.springframework.web.reactive.function.BodyExtractors;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.node.ObjectNode;
 
 /** Reads a request body as one JSON object, refusing bodies over the limit before reading them. */
@@ -16,7 +18,20 @@ public final class JsonBodies {
 
   private JsonBodies() {}
 
+  // Floats as BigDecimal: amounts keep the exact digits the client sent.
+  private static final ObjectReader EXACT =
+      Json.MAPPER.reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
   public static Mono<ObjectNode> readObject(ServerRequest request, long maxBytes) {
+    return read(request, maxBytes, false);
+  }
+
+  /** As {@link #readObject}, with every JSON float read as an exact {@code BigDecimal}. */
+  public static Mono<ObjectNode> readExactObject(ServerRequest request, long maxBytes) {
+    return read(request, maxBytes, true);
+  }
+
+  private static Mono<ObjectNode> read(ServerRequest request, long maxBytes, boolean exact) {
     long declared = request.headers().contentLength().orElse(-1);
     if (declared > maxBytes) {
       return Mono.error(GatewayException.tooLarge(maxBytes));
@@ -26,16 +41,16 @@ public final class JsonBodies {
         .onErrorMap(DataBufferLimitException.class, e -> GatewayException.tooLarge(maxBytes))
         .switchIfEmpty(
             Mono.error(() -> GatewayException.badRequest(null, "The request body is empty.")))
-        .map(JsonBodies::parse);
+        .map(buffer -> parse(buffer, exact));
   }
 
-  private static ObjectNode parse(DataBuffer buffer) {
+  private static ObjectNode parse(DataBuffer buffer, boolean exact) {
     byte[] bytes = new byte[buffer.readableByteCount()];
     buffer.read(bytes);
     DataBufferUtils.release(buffer);
     JsonNode node;
     try {
-      node = Json.MAPPER.readTree(bytes);
+      node = exact ? EXACT.readTree(bytes) : Json.MAPPER.readTree(bytes);
     } catch (JacksonException e) {
       throw GatewayException.invalidJson();
     }

@@ -42,12 +42,13 @@ public class ApiKeyAuthFilter implements WebFilter, Ordered {
     if (secret == null) {
       return Mono.error(GatewayException.missingKey());
     }
-    ApiKey key = keys.find(secret);
-    if (key == null) {
-      return Mono.error(GatewayException.invalidKey());
-    }
-    exchange.getAttributes().put(ATTRIBUTE, key);
-    return chain.filter(exchange);
+    return keys.find(secret)
+        .switchIfEmpty(Mono.error(GatewayException::invalidKey))
+        .flatMap(
+            key -> {
+              exchange.getAttributes().put(ATTRIBUTE, key);
+              return chain.filter(exchange);
+            });
   }
 
   /** The key of an authenticated exchange. */

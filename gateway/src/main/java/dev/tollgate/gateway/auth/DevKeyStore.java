@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.auth;
 
+import dev.tollgate.billing.accounts.KeyLimits;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -10,6 +11,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
 
 /**
  * The keys of {@code gateway.dev-keys}, for development and tests. Keys are held only as SHA-256
@@ -37,7 +39,9 @@ public final class DevKeyStore implements ApiKeyStore {
     Map<String, ApiKey> byHash = new HashMap<>();
     for (String key : keys) {
       String hash = hash(key);
-      byHash.put(hash, new ApiKey("dev:" + hash.substring(0, 12), prefixOf(key), accountId));
+      byHash.put(
+          hash,
+          new ApiKey("dev:" + hash.substring(0, 12), prefixOf(key), accountId, KeyLimits.NONE));
     }
     return new DevKeyStore(byHash);
   }
@@ -50,8 +54,13 @@ public final class DevKeyStore implements ApiKeyStore {
   }
 
   @Override
-  public @Nullable ApiKey find(String presentedSecret) {
-    return byHash.get(hash(presentedSecret));
+  public Mono<ApiKey> find(String presentedSecret) {
+    return Mono.justOrEmpty(findByHash(hash(presentedSecret)));
+  }
+
+  /** The dev key with this SHA-256 (lower-case hex), or null. */
+  public @Nullable ApiKey findByHash(String hash) {
+    return byHash.get(hash);
   }
 
   public boolean isEmpty() {

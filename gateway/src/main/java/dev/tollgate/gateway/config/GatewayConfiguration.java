@@ -2,7 +2,6 @@ package dev.tollgate.gateway.config;
 
 import dev.tollgate.adapter.ProviderSpec;
 import dev.tollgate.adapter.tokens.TokenEstimator;
-import dev.tollgate.gateway.auth.ApiKeyStore;
 import dev.tollgate.gateway.auth.DevKeyStore;
 import dev.tollgate.gateway.billing.BillingProperties;
 import dev.tollgate.gateway.config.GatewayProperties.Model;
@@ -43,8 +42,9 @@ public class GatewayConfiguration {
     return new ProviderRegistry();
   }
 
+  /** The dev keys; with billing on, {@code auth.CachingKeyStore} serves them and stored keys. */
   @Bean
-  ApiKeyStore apiKeyStore(GatewayProperties properties, BillingProperties billing) {
+  DevKeyStore devKeyStore(GatewayProperties properties, BillingProperties billing) {
     List<String> keys = properties.devKeys();
     for (int i = 0; i < keys.size(); i++) {
       String key = keys.get(i);

@@ -24,12 +24,12 @@ import reactor.netty.resources.ConnectionProvider;
  * What the billing tests share: the running gateway (dev key {@link #KEY} paying from the class's
  * own demo account), and views of that account in Redis and in PostgreSQL.
  */
-abstract class BillingTestSupport {
+public abstract class BillingTestSupport {
 
-  static final String KEY = "sk-gw-billing-test-0123456789";
+  public static final String KEY = "sk-gw-billing-test-0123456789";
 
   /** Mock models priced at 1.00 input and 2.00 output per million tokens. */
-  static final String[] PRICED_MOCKS = {
+  public static final String[] PRICED_MOCKS = {
     "gateway.dev-keys[0]=" + KEY,
     "gateway.providers.local.type=mock",
     "gateway.models[0].id=paid",
@@ -52,10 +52,10 @@ abstract class BillingTestSupport {
   };
 
   /** The prompt {@code [{"role":"user","content":"hi"}]} counts 8 tokens (3 + 3 + user + hi). */
-  static final long PROMPT_TOKENS = 8;
+  public static final long PROMPT_TOKENS = 8;
 
   /** Nano-units: input 1.00 per million tokens is 1 000 nano-units a token, output 2 000. */
-  static long cost(long prompt, long completion) {
+  public static long cost(long prompt, long completion) {
     return prompt * 1_000 + completion * 2_000;
   }
 
@@ -63,7 +63,7 @@ abstract class BillingTestSupport {
    * The properties every billing test context shares: the priced mock models, the local Redis and
    * PostgreSQL of this test JVM, and {@code account} as the demo account the key pays from.
    */
-  static void billingProperties(DynamicPropertyRegistry registry, String account) {
+  public static void billingProperties(DynamicPropertyRegistry registry, String account) {
     for (String p : PRICED_MOCKS) {
       int eq = p.indexOf('=');
       registry.add(p.substring(0, eq), () -> p.substring(eq + 1));
@@ -112,7 +112,7 @@ abstract class BillingTestSupport {
     return state;
   }
 
-  static long queryLong(String sql, Object... args) {
+  public static long queryLong(String sql, Object... args) {
     try (Connection c = DriverManager.getConnection(TestServices.jdbcUrl(), "postgres", "");
         PreparedStatement s = c.prepareStatement(sql)) {
       for (int i = 0; i < args.length; i++) {
@@ -127,7 +127,7 @@ abstract class BillingTestSupport {
     }
   }
 
-  static String queryString(String sql, Object... args) {
+  public static String queryString(String sql, Object... args) {
     try (Connection c = DriverManager.getConnection(TestServices.jdbcUrl(), "postgres", "");
         PreparedStatement s = c.prepareStatement(sql)) {
       for (int i = 0; i < args.length; i++) {
@@ -142,7 +142,7 @@ abstract class BillingTestSupport {
   }
 
   /** Waits until PostgreSQL holds {@code count} usage events of the account. */
-  static void awaitFlushed(String accountId, long count) throws InterruptedException {
+  public static void awaitFlushed(String accountId, long count) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     long seen = -1;
     while (System.nanoTime() < deadline) {
@@ -156,7 +156,7 @@ abstract class BillingTestSupport {
         "PostgreSQL has " + seen + " usage events of " + accountId + ", expected " + count);
   }
 
-  static long pgBalance(String accountId) {
+  public static long pgBalance(String accountId) {
     return queryLong("SELECT balance_nanos FROM accounts WHERE id = ?", accountId);
   }
 

@@ -1,0 +1,22 @@
+package dev.tollgate.gateway.admin;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * {@code gateway.admin.*}: the admin API.
+ *
+ * @param masterKey the bearer token the admin API accepts; empty disables the admin API (every
+ *     {@code /admin/**} request answers 404)
+ */
+@ConfigurationProperties("gateway.admin")
+public record AdminProperties(@DefaultValue("") String masterKey) {
+
+  public AdminProperties {
+    masterKey = masterKey == null ? "" : masterKey.trim();
+  }
+
+  public boolean enabled() {
+    return !masterKey.isEmpty();
+  }
+}
