@@ -157,8 +157,7 @@ class AdminApiTest {
 
     String key = newKey(id, "{}").path("key").asString();
     chat(key, 200); // loads the account into Redis, then bills it
-    long loaded = redis(id).balance();
-    assertThat(loaded).isEqualTo(1_000_000_000L - BillingTestSupport.cost(8, 10));
+    long loaded = awaitRedisBalance(id, 1_000_000_000L - BillingTestSupport.cost(8, 10));
 
     // A JSON number, read exactly (0.1 is not a double here).
     JsonNode second =
@@ -245,7 +244,7 @@ class AdminApiTest {
     assertThat(created.path("limits").path("models").get(0).asString()).isEqualTo("paid");
 
     chat(key, 200);
-    assertThat(redis(id).balance()).isEqualTo(2_000_000_000L - BillingTestSupport.cost(8, 10));
+    awaitRedisBalance(id, 2_000_000_000L - BillingTestSupport.cost(8, 10));
     BillingTestSupport.awaitFlushed(id, 1);
     assertThat(
             BillingTestSupport.queryString(
@@ -429,5 +428,20 @@ class AdminApiTest {
     if (paramContains != null) {
       assertThat(error.path("message").asString()).contains(paramContains);
     }
+  }
+
+  /** The settlement follows the response asynchronously: waits (5 s at most) for the balance. */
+  private long awaitRedisBalance(String id, long expected) {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(5).toNanos();
+    while (redis(id).balance() != expected && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+    assertThat(redis(id).balance()).isEqualTo(expected);
+    return expected;
   }
 }
