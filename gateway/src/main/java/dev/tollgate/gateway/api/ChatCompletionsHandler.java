@@ -10,6 +10,8 @@ import dev.tollgate.gateway.billing.BillingProperties;
 import dev.tollgate.gateway.billing.Tab;
 import dev.tollgate.gateway.billing.TabRequest;
 import dev.tollgate.gateway.config.GatewayProperties;
+import dev.tollgate.gateway.ratelimit.KeyLimitsGuard;
+import dev.tollgate.gateway.ratelimit.KeyLimitsGuard.Admission;
 import dev.tollgate.gateway.relay.RequestMeter;
 import dev.tollgate.gateway.relay.StreamRelay;
 import dev.tollgate.gateway.relay.UsageCost;
@@ -45,6 +47,7 @@ public class ChatCompletionsHandler {
   private final TokenEstimator estimator;
   private final Billing billing;
   private final UsageSink usageSink;
+  private final KeyLimitsGuard limits;
   private final long maxRequestBytes;
   private final long defaultOutputReserve;
 
@@ -53,12 +56,14 @@ public class ChatCompletionsHandler {
       TokenEstimator estimator,
       Billing billing,
       UsageSink usageSink,
+      KeyLimitsGuard limits,
       GatewayProperties properties,
       BillingProperties billingProperties) {
     this.catalog = catalog;
     this.estimator = estimator;
     this.billing = billing;
     this.usageSink = usageSink;
+    this.limits = limits;
     this.maxRequestBytes = properties.maxRequestSize().toBytes();
     this.defaultOutputReserve = billingProperties.defaultOutputReserve();
   }
@@ -82,40 +87,62 @@ public class ChatCompletionsHandler {
     boolean wantsUsage = ChatRequests.wantsUsage(body);
     String requestId = RequestIds.of(exchange);
     ApiKey key = ApiKeyAuthFilter.keyOf(exchange);
+    KeyLimitsGuard.checkModel(key, model);
     long promptEstimate = estimator.countPrompt(body);
     long maxOutput = ChatRequests.maxOutputTokens(body, 0);
+    long outputReserve = maxOutput > 0 ? maxOutput : defaultOutputReserve;
     TabRequest tabRequest =
         new TabRequest(
-            requestId,
-            key,
-            model,
-            route.provider(),
-            promptEstimate,
-            maxOutput > 0 ? maxOutput : defaultOutputReserve,
-            maxOutput > 0);
-    return billing
-        .open(tabRequest)
+            requestId, key, model, route.provider(), promptEstimate, outputReserve, maxOutput > 0);
+    return limits
+        .admit(key, requestId, promptEstimate + outputReserve, exchange.getResponse().getHeaders())
         .flatMap(
-            tab -> {
-              RequestMeter meter =
-                  new RequestMeter(
-                      new RequestMeter.Context(
-                          requestId,
-                          key.id(),
-                          model,
-                          route.provider(),
-                          promptEstimate,
-                          stream,
-                          startedAt,
-                          startNanos),
-                      estimator,
-                      tab,
-                      usageSink);
-              ChatCall call = new ChatCall(requestId, body, route.upstreamModel(), wantsUsage);
-              return stream
-                  ? streaming(exchange, route, call, meter, tab, wantsUsage)
-                  : whole(route, call, meter, tab);
-            });
+            admission ->
+                billing
+                    .open(tabRequest)
+                    // Refused or abandoned before the meter exists: nothing was used.
+                    .doOnError(e -> admission.finish(0))
+                    .doOnCancel(() -> admission.finish(0))
+                    .flatMap(
+                        tab ->
+                            relay(
+                                exchange,
+                                route,
+                                body,
+                                tab,
+                                admission,
+                                new RequestMeter.Context(
+                                    requestId,
+                                    key.id(),
+                                    model,
+                                    route.provider(),
+                                    promptEstimate,
+                                    stream,
+                                    startedAt,
+                                    startNanos),
+                                wantsUsage)));
+  }
+
+  private Mono<ServerResponse> relay(
+      ServerWebExchange exchange,
+      ModelRoute route,
+      ObjectNode body,
+      Tab tab,
+      Admission admission,
+      RequestMeter.Context context,
+      boolean wantsUsage) {
+    // The meter records exactly once however the request ends (cancel included): the admission
+    // ends with it, giving back the concurrency slot and correcting the tokens bucket.
+    UsageSink sink =
+        record -> {
+          admission.finish(record.promptTokens() + record.completionTokens());
+          usageSink.accept(record);
+        };
+    RequestMeter meter = new RequestMeter(context, estimator, tab, sink);
+    ChatCall call = new ChatCall(context.requestId(), body, route.upstreamModel(), wantsUsage);
+    return context.streamed()
+        ? streaming(exchange, route, call, meter, tab, wantsUsage)
+        : whole(route, call, meter, tab);
   }
 
   private Mono<ServerResponse> streaming(

@@ -68,6 +68,11 @@ public final class ConcurrencyLimiter {
     return run(keys, args).map(reply -> reply.get(0) == 1L);
   }
 
+  /** How long a slot stays taken without {@link #release} or renewal. */
+  public Duration lease() {
+    return lease;
+  }
+
   /** Gives back the slot of {@code requestId}; nothing happens if it holds none. */
   public Mono<Void> release(String keyId, String requestId) {
     Objects.requireNonNull(requestId, "requestId");

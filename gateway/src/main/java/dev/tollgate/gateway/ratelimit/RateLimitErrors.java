@@ -39,12 +39,15 @@ public final class RateLimitErrors {
             + ".");
   }
 
-  /** A key already has {@code max} streams open. */
+  /**
+   * A key already has {@code max} requests in flight: its own code, so that a client can tell a
+   * full concurrency limit (retry when one of its requests ends) from a per-minute one.
+   */
   public static GatewayException tooManyStreams(int max) {
     return new GatewayException(
         429,
         LimitKind.REQUESTS.wireName(),
-        CODE,
+        "too_many_streams",
         null,
         "Too many concurrent requests for this key: at most "
             + max

@@ -67,5 +67,6 @@ class RateLimitHeadersTest {
                 + " Please try again in 12s.");
     assertThat(RateLimitErrors.exceeded(LimitKind.TOKENS, refused).type()).isEqualTo("tokens");
     assertThat(RateLimitErrors.tooManyStreams(3).status()).isEqualTo(429);
+    assertThat(RateLimitErrors.tooManyStreams(3).code()).isEqualTo("too_many_streams");
   }
 }
