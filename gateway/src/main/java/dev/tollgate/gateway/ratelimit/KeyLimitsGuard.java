@@ -116,7 +116,7 @@ public class KeyLimitsGuard {
                                     admission.holdSlot(streams.lease(), max);
                                     return Mono.just(admission);
                                   }
-                                  admission.finish(taken); // gives the tokens back
+                                  admission.finish(0); // used nothing: gives the estimate back
                                   return Mono.error(RateLimitErrors.tooManyStreams(max));
                                 });
                       });
