@@ -40,4 +40,9 @@ if available < add then
 end
 
 redis.call('HINCRBY', KEYS[1], 'held', ARGV[2])
+-- The key's held total follows its holds (see reserve.lua); the cap itself is checked at reserve.
+local key = redis.call('HGET', KEYS[2], 'key')
+if key then
+  redis.call('HINCRBY', KEYS[1], 'key_held:' .. key, ARGV[2])
+end
 return {1, redis.call('HINCRBY', KEYS[2], 'amount', ARGV[2])}

@@ -4,10 +4,17 @@
 -- ARGV[1] requestId  ARGV[2] amount  ARGV[3] expiresAtMs  ARGV[4] keyId  ARGV[5] model
 -- ARGV[6] accountId  ARGV[7] provider  ARGV[8] createdAtMs (when the request started; the reaper
 -- records it as the start of an abandoned request)
+-- ARGV[9] the key's spend cap in nano-units, or '' for none
+--
+-- Each key's running totals live in its account's hash: key_spent:<keyId> (what settle charged)
+-- and key_held:<keyId> (what its open holds hold). They are kept for every key, so that a cap set
+-- later counts what the key spent before.
 --
 -- Returns {-1}                      the account is not in Redis: load it, then retry
 --         {-2}                      the account is not active
 --         {0, available}            not enough funds; nothing written
+--         {-3, left}                the key's spend cap: spent + held + amount would pass it
+--                                   (left = cap - spent - held); nothing written
 --         {1, available, holdAmount} granted (available is what is left after the hold); also
 --                                   returned again, with the existing hold's amount, when the
 --                                   hold already exists (a retried reserve)
@@ -36,6 +43,16 @@ if acct[4] ~= 'active' then
 end
 
 local amount = num(ARGV[2])
+local keySpent, keyHeld = 'key_spent:' .. ARGV[4], 'key_held:' .. ARGV[4]
+local cap = tonumber(ARGV[9])
+if cap then
+  local key = redis.call('HMGET', KEYS[1], keySpent, keyHeld)
+  local left = cap - num(key[1]) - num(key[2])
+  if left < amount then
+    return {-3, left}
+  end
+end
+
 if available < amount then
   return {0, available}
 end
@@ -45,5 +62,6 @@ redis.call('HSET', KEYS[2],
   'expires_at', ARGV[3], 'created_at', ARGV[8],
   'prompt', '0', 'completion', '0', 'cached', '0', 'reasoning', '0', 'checkpoint_cost', '0')
 redis.call('HINCRBY', KEYS[1], 'held', ARGV[2])
+redis.call('HINCRBY', KEYS[1], keyHeld, ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 return {1, available - amount, amount}

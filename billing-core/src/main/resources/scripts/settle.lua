@@ -15,6 +15,7 @@
 --                                                  extended meanwhile); nothing written
 --         {1, charged, fromAllowance, fromBalance} settled
 --
+-- The hold's key has its held total lowered by the hold and its spent total raised by charged.
 -- charged = min(cost, hold + free funds, balance + allowance): the account never goes below
 -- zero; what could not be charged is recorded as uncollected. The allowance pays first.
 -- Money is mutated only with HINCRBY (exact 64-bit). Lua numbers are doubles, so the arithmetic
@@ -30,7 +31,7 @@ local function int(value)
 end
 
 local hold = redis.call('HMGET', KEYS[2], 'amount', 'expires_at', 'prompt', 'completion',
-  'cached', 'reasoning', 'checkpoint_cost')
+  'cached', 'reasoning', 'checkpoint_cost', 'key')
 if not hold[1] then
   -- Also drop a stray index entry, so the reaper cannot trip over it again.
   redis.call('ZREM', KEYS[3], ARGV[1])
@@ -61,6 +62,11 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   redis.call('HINCRBY', KEYS[1], 'sub_left', int(-fromAllowance))
   redis.call('HINCRBY', KEYS[1], 'balance', int(-fromBalance))
   redis.call('HINCRBY', KEYS[1], 'held', int(-holdAmount))
+  -- The key's totals (see reserve.lua): its hold ends, what was charged counts to its spend.
+  if hold[8] then
+    redis.call('HINCRBY', KEYS[1], 'key_held:' .. hold[8], int(-holdAmount))
+    redis.call('HINCRBY', KEYS[1], 'key_spent:' .. hold[8], int(charged))
+  end
 else
   -- Not expected while a hold exists (Redis runs with noeviction). Charge what was held; the
   -- ledger applies the entry to the account in PostgreSQL.

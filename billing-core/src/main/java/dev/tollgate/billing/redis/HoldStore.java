@@ -121,6 +121,26 @@ public final class HoldStore {
       String keyId,
       String model,
       String provider) {
+    return reserve(accountId, requestId, amount, expiresAt, keyId, model, provider, null);
+  }
+
+  /**
+   * Like {@link #reserve(String, String, long, Instant, String, String, String)}, and refused with
+   * {@link Reservation.Outcome#SPEND_CAP_REACHED} when what the key has spent, plus what its open
+   * holds hold, plus {@code amount} would pass {@code spendCapNanos}. Every key's spent and held
+   * totals are kept in its account's hash (see {@link #keySpent}), whether it has a cap or not.
+   *
+   * @param spendCapNanos the key's lifetime spend cap, or null for none
+   */
+  public Mono<Reservation> reserve(
+      String accountId,
+      String requestId,
+      long amount,
+      Instant expiresAt,
+      String keyId,
+      String model,
+      String provider,
+      @Nullable Long spendCapNanos) {
     requireId("accountId", accountId);
     requireId("requestId", requestId);
     requireNonNegative("amount", amount);
@@ -143,7 +163,8 @@ public final class HoldStore {
                     model,
                     accountId,
                     provider,
-                    Long.toString(clock.millis())))
+                    Long.toString(clock.millis()),
+                    spendCapNanos == null ? "" : Long.toString(spendCapNanos)))
         .map(
             r ->
                 switch (r.get(0).intValue()) {
@@ -151,8 +172,18 @@ public final class HoldStore {
                   case 0 -> new Reservation(Reservation.Outcome.INSUFFICIENT, r.get(1));
                   case -1 -> new Reservation(Reservation.Outcome.ACCOUNT_MISSING, 0);
                   case -2 -> new Reservation(Reservation.Outcome.ACCOUNT_INACTIVE, 0);
+                  case -3 -> new Reservation(Reservation.Outcome.SPEND_CAP_REACHED, r.get(1));
                   default -> throw unexpected(reserve, r);
                 });
+  }
+
+  /** What settlements have charged to the key so far, in nano-units (0 if nothing). */
+  public Mono<Long> keySpent(String accountId, String keyId) {
+    requireId("accountId", accountId);
+    Objects.requireNonNull(keyId, "keyId");
+    return Mono.defer(() -> redis.hget(keys.account(accountId), "key_spent:" + keyId))
+        .map(Long::parseLong)
+        .defaultIfEmpty(0L);
   }
 
   /**

@@ -7,7 +7,8 @@ import java.util.Objects;
  *
  * @param outcome granted, or why not
  * @param available nano-units still free for the account after this hold when granted; what was
- *     free when {@link Outcome#INSUFFICIENT}; 0 otherwise
+ *     free when {@link Outcome#INSUFFICIENT}; what is left of the key's cap when {@link
+ *     Outcome#SPEND_CAP_REACHED}; 0 otherwise
  * @param holdAmount the hold's amount when granted (when the hold existed already, a retried
  *     reserve, its existing amount); 0 otherwise
  */
@@ -21,7 +22,12 @@ public record Reservation(Outcome outcome, long available, long holdAmount) {
     /** The account is not in Redis: load it from PostgreSQL, then reserve again. */
     ACCOUNT_MISSING,
     /** The account is not active (suspended). */
-    ACCOUNT_INACTIVE
+    ACCOUNT_INACTIVE,
+    /**
+     * The key's spend cap would be passed; {@link #available} says how much of the cap is left
+     * (spent and held subtracted).
+     */
+    SPEND_CAP_REACHED
   }
 
   public Reservation {

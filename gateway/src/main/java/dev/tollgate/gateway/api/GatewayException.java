@@ -69,6 +69,23 @@ public final class GatewayException extends RuntimeException {
             + " is available. Top up your account or lower max_tokens.");
   }
 
+  /**
+   * 403, not 402 or 429: the account may have funds (402 would send the client to top up) and
+   * waiting does not help (429 is retried by SDKs); only raising the key's cap does.
+   */
+  public static GatewayException spendCapReached(String needed, String left) {
+    return new GatewayException(
+        403,
+        "permission_error",
+        "spend_cap_reached",
+        null,
+        "This API key has reached its spend cap: the request may cost up to "
+            + needed
+            + ", and "
+            + left
+            + " of the cap is left. Raise the key's spend cap or use another key.");
+  }
+
   /** Billing's store could not be reached: nothing is served unpaid. */
   public static GatewayException billingUnavailable() {
     return new GatewayException(

@@ -78,7 +78,8 @@ public final class RedisBilling implements Billing {
             expiresAt,
             request.key().id(),
             request.model(),
-            request.provider())
+            request.provider(),
+            request.key().limits().spendCapNanos())
         .flatMap(
             reservation ->
                 switch (reservation.outcome()) {
@@ -89,6 +90,11 @@ public final class RedisBilling implements Billing {
                               Nanos.format(amount),
                               Nanos.format(Math.max(0, reservation.available()))));
                   case ACCOUNT_INACTIVE -> Mono.error(GatewayException.accountInactive());
+                  case SPEND_CAP_REACHED ->
+                      Mono.error(
+                          GatewayException.spendCapReached(
+                              Nanos.format(amount),
+                              Nanos.format(Math.max(0, reservation.available()))));
                   case ACCOUNT_MISSING ->
                       loadIfMissing
                           ? load(accountId).then(reserve(request, amount, false))

@@ -146,6 +146,25 @@ class KeyLimitsEnforcementTest {
   }
 
   @Test
+  void aKeyIsRefused403OnceItsSpendCapIsReached() {
+    // Each request reserves and costs 8 prompt + 10 output tokens: 28 000 nano-units.
+    long each = BillingTestSupport.cost(BillingTestSupport.PROMPT_TOKENS, 10);
+    String account = newAccount();
+    String key = newKey(account, "{\"limits\":{\"spend_cap\":\"0.00007\"}}");
+    String capped = keyId;
+    chat(key, chatBody("paid", 10, false), 200);
+    chat(key, chatBody("paid", 10, false), 200);
+    EntityExchangeResult<byte[]> refused = chat(key, chatBody("paid", 10, false), 403);
+    JsonNode error = Json.MAPPER.readTree(refused.getResponseBody()).path("error");
+    assertThat(error.path("code").asString()).isEqualTo("spend_cap_reached");
+    assertThat(error.path("type").asString()).isEqualTo("permission_error");
+    assertThat(holds.keySpent(account, capped).block(Duration.ofSeconds(5)))
+        .isLessThanOrEqualTo(2 * each);
+    // The account still pays for its other keys.
+    chat(newKey(account, "{}"), chatBody("paid", 10, false), 200);
+  }
+
+  @Test
   void aKeyWithoutLimitsIsUntouched() {
     String key = newKey("{}");
     for (int i = 0; i < 3; i++) {
