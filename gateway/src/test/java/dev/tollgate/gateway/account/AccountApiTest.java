@@ -8,6 +8,7 @@ import dev.tollgate.billing.ledger.AccountRow;
 import dev.tollgate.billing.ledger.AccountStatus;
 import dev.tollgate.gateway.billing.BillingTestSupport;
 import dev.tollgate.gateway.support.TestServices;
+import java.net.URI;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -452,6 +453,21 @@ class AccountApiTest {
         .exchange()
         .expectStatus()
         .isUnauthorized();
+  }
+
+  @Test
+  void requestsSpringSecuritysFirewallRefusesAre400InTheOpenAiShape() {
+    EntityExchangeResult<String> result =
+        client()
+            .get()
+            .uri(URI.create("http://127.0.0.1:" + port + "/v1/keys%2Fkey_x"))
+            .header("Authorization", "Bearer " + BillingTestSupport.KEY)
+            .exchange()
+            .expectStatus()
+            .isBadRequest()
+            .expectBody(String.class)
+            .returnResult();
+    assertOpenAiError(json(result), null);
   }
 
   void models(String key, int status) {
