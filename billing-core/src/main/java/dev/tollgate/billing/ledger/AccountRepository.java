@@ -24,6 +24,15 @@ public final class AccountRepository {
       FROM accounts WHERE id = $1
       """;
 
+  // Deleted accounts have no owner (AccountDeletion clears it); the filter says so explicitly.
+  private static final String FIND_BY_OWNER =
+      """
+      SELECT id, name, owner_subject, balance_nanos, allowance_nanos, allowance_left_nanos,
+             allowance_period, discount_ppm, status
+      FROM accounts WHERE owner_subject = $1 AND status <> 'deleted'
+      ORDER BY created_at, id LIMIT 1
+      """;
+
   private static final String ENSURE =
       """
       INSERT INTO accounts (id, name, owner_subject, balance_nanos, allowance_nanos,
@@ -75,6 +84,20 @@ public final class AccountRepository {
         connectionFactory,
         connection ->
             Flux.from(connection.createStatement(FIND).bind(0, accountId).execute())
+                .concatMap(result -> result.map(AccountRepository::toAccount))
+                .next());
+  }
+
+  /**
+   * The account owned by this subject (the identity provider's {@code sub}), or empty when it owns
+   * none that is not deleted. Should a subject own several, the oldest is answered.
+   */
+  public Mono<AccountRow> findByOwner(String ownerSubject) {
+    Objects.requireNonNull(ownerSubject, "ownerSubject");
+    return Transactions.withConnection(
+        connectionFactory,
+        connection ->
+            Flux.from(connection.createStatement(FIND_BY_OWNER).bind(0, ownerSubject).execute())
                 .concatMap(result -> result.map(AccountRepository::toAccount))
                 .next());
   }

@@ -75,6 +75,32 @@ class AccountRepositoryTest {
   }
 
   @Test
+  void findByOwnerAnswersTheOwnersOldestLiveAccount() {
+    String owner = "owner-" + UUID.randomUUID();
+    AccountRow first =
+        new AccountRow(newId(), "First", owner, 0, 0, 0, null, 0, AccountStatus.ACTIVE);
+    AccountRow second =
+        new AccountRow(newId(), "Second", owner, 0, 0, 0, null, 0, AccountStatus.ACTIVE);
+    StepVerifier.create(accounts.ensure(first)).expectNext(true).expectComplete().verify(TIMEOUT);
+    StepVerifier.create(accounts.ensure(second)).expectNext(true).expectComplete().verify(TIMEOUT);
+
+    StepVerifier.create(accounts.findByOwner(owner))
+        .expectNext(first)
+        .expectComplete()
+        .verify(TIMEOUT);
+    StepVerifier.create(accounts.findByOwner("nobody-" + UUID.randomUUID()))
+        .expectComplete()
+        .verify(TIMEOUT);
+
+    // A deleted account is not found by its owner, even were the subject still set.
+    db.execute("UPDATE accounts SET status = 'deleted' WHERE id = ?", first.id());
+    StepVerifier.create(accounts.findByOwner(owner))
+        .expectNext(second)
+        .expectComplete()
+        .verify(TIMEOUT);
+  }
+
+  @Test
   void aPrepaidAccountHasNoAllowancePeriod() {
     AccountRow prepaid = AccountRow.prepaid(newId(), "Prepaid", 42);
     StepVerifier.create(accounts.ensure(prepaid)).expectNext(true).expectComplete().verify(TIMEOUT);

@@ -13,18 +13,18 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Reading admin request fields, each refusal a 400 that names the field, and writing answers.
- * Amounts are decimals in the account currency, read from their text (the body is parsed with big
- * decimals for floats), never through a double.
+ * Reading admin and account API request fields, each refusal a 400 that names the field, and
+ * writing answers. Amounts are decimals in the account currency, read from their text (the body is
+ * parsed with big decimals for floats), never through a double.
  */
-final class AdminJson {
+public final class AdminJson {
 
   /** Admin bodies are small. */
-  static final long MAX_BODY_BYTES = 64 * 1024;
+  public static final long MAX_BODY_BYTES = 64 * 1024;
 
   private AdminJson() {}
 
-  static String requiredText(JsonNode body, String field) {
+  public static String requiredText(JsonNode body, String field) {
     String value = optionalText(body, field);
     if (value == null || value.isBlank()) {
       throw GatewayException.badRequest(field, field + ": missing (expected: a non-empty string)");
@@ -32,7 +32,7 @@ final class AdminJson {
     return value;
   }
 
-  static @Nullable String optionalText(JsonNode body, String field) {
+  public static @Nullable String optionalText(JsonNode body, String field) {
     JsonNode node = body.get(field);
     if (node == null || node.isNull()) {
       return null;
@@ -44,7 +44,7 @@ final class AdminJson {
   }
 
   /** A decimal amount, {@code "12.50"} or {@code 12.50}, in nano-units. */
-  static long amount(JsonNode node, String field) {
+  public static long amount(JsonNode node, String field) {
     try {
       return Nanos.parse(decimalText(node, field));
     } catch (IllegalArgumentException e) {
@@ -53,7 +53,7 @@ final class AdminJson {
   }
 
   /** A discount as a fraction from 0 to 1 ({@code 0.15}), in parts per million. */
-  static long discountPpm(JsonNode node, String field) {
+  public static long discountPpm(JsonNode node, String field) {
     String text = decimalText(node, field);
     try {
       BigDecimal fraction = new BigDecimal(text);
@@ -68,7 +68,7 @@ final class AdminJson {
   }
 
   /** A positive whole number, or null when absent. */
-  static @Nullable Integer optionalPositiveInt(JsonNode body, String field) {
+  public static @Nullable Integer optionalPositiveInt(JsonNode body, String field) {
     JsonNode node = body.get(field);
     if (node == null || node.isNull()) {
       return null;
@@ -91,19 +91,19 @@ final class AdminJson {
   }
 
   /** Nano-units as a plain decimal of the account currency. */
-  static BigDecimal decimal(long nanos) {
+  public static BigDecimal decimal(long nanos) {
     return UsageCost.decimal(nanos);
   }
 
-  static BigDecimal discount(long ppm) {
+  public static BigDecimal discount(long ppm) {
     return BigDecimal.valueOf(ppm, 6).stripTrailingZeros();
   }
 
-  static ObjectNode object() {
+  public static ObjectNode object() {
     return Json.MAPPER.createObjectNode();
   }
 
-  static Mono<ServerResponse> respond(int status, JsonNode body) {
+  public static Mono<ServerResponse> respond(int status, JsonNode body) {
     return ServerResponse.status(status)
         .contentType(MediaType.APPLICATION_JSON)
         .bodyValue(Json.MAPPER.writeValueAsBytes(body));

@@ -27,14 +27,20 @@ import org.springframework.web.reactive.function.server.ServerResponse;
     matchIfMissing = true)
 public class AdminRoutes {
 
+  /** Also the account owner's API's: both create and revoke keys the same way. */
+  @Bean
+  ApiKeyIssuer apiKeyIssuer(ApiKeyRepository keys, KeyRevocations revocations) {
+    return new ApiKeyIssuer(keys, revocations);
+  }
+
   @Bean
   RouterFunction<ServerResponse> adminRouter(
       AccountRepository accounts,
       HoldStore holds,
-      ApiKeyRepository keys,
+      ApiKeyIssuer issuer,
       KeyRevocations revocations) {
     AccountsAdminHandler accountsHandler = new AccountsAdminHandler(accounts, holds, revocations);
-    KeysAdminHandler keysHandler = new KeysAdminHandler(keys, revocations);
+    KeysAdminHandler keysHandler = new KeysAdminHandler(issuer);
     return RouterFunctions.route(POST("/admin/accounts"), accountsHandler::create)
         .andRoute(GET("/admin/accounts/{id}"), accountsHandler::get)
         .andRoute(PATCH("/admin/accounts/{id}"), accountsHandler::update)

@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.auth;
 
+import dev.tollgate.gateway.account.AccountPaths;
 import dev.tollgate.gateway.api.GatewayException;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -14,7 +15,8 @@ import reactor.core.publisher.Mono;
 /**
  * Authenticates the data-plane API ({@code /v1/**}) with an API key from {@code Authorization:
  * Bearer <key>} or, as Anthropic SDKs send it, {@code x-api-key}. Refuses with 401 in the OpenAI
- * shape before anything else happens.
+ * shape before anything else happens. The account owner's API ({@link AccountPaths}) also takes a
+ * JWT instead, which this filter leaves to the account security chain.
  */
 @Component
 public class ApiKeyAuthFilter implements WebFilter, Ordered {
@@ -36,6 +38,10 @@ public class ApiKeyAuthFilter implements WebFilter, Ordered {
   @Override
   public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
     if (!exchange.getRequest().getPath().value().startsWith("/v1/")) {
+      return chain.filter(exchange);
+    }
+    // The account owner's API with a JWT: Spring Security's resource server checks that one.
+    if (AccountPaths.takesJwt(exchange.getRequest())) {
       return chain.filter(exchange);
     }
     String secret = presentedSecret(exchange.getRequest().getHeaders());

@@ -19,6 +19,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param flusher the outbox flusher that writes settled charges to PostgreSQL
  * @param reaperInterval how often expired holds are looked for
  * @param instanceId this instance's name in the outbox consumer group; host and pid when absent
+ * @param currency the currency every amount is in (ISO 4217 code), as shown to account owners
  */
 @ConfigurationProperties("gateway.billing")
 public record BillingProperties(
@@ -31,7 +32,8 @@ public record BillingProperties(
     @DefaultValue Demo demo,
     @DefaultValue Flusher flusher,
     @DefaultValue("30s") Duration reaperInterval,
-    @Nullable String instanceId) {
+    @Nullable String instanceId,
+    @DefaultValue("USD") String currency) {
 
   /**
    * The demo account, created when missing.

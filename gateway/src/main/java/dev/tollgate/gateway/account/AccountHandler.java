@@ -1,0 +1,129 @@
+package dev.tollgate.gateway.account;
+
+import static dev.tollgate.gateway.admin.AdminJson.decimal;
+import static dev.tollgate.gateway.admin.AdminJson.object;
+import static dev.tollgate.gateway.admin.AdminJson.respond;
+
+import dev.tollgate.billing.accounts.AccountDeletion;
+import dev.tollgate.billing.accounts.ApiKeyRepository;
+import dev.tollgate.billing.accounts.LedgerQueries;
+import dev.tollgate.billing.accounts.LedgerRow;
+import dev.tollgate.billing.accounts.Page;
+import dev.tollgate.billing.ledger.AccountRow;
+import dev.tollgate.billing.redis.AccountState;
+import dev.tollgate.billing.redis.HoldStore;
+import dev.tollgate.gateway.auth.KeyRevocations;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** The account itself: read it, read its ledger, delete it. */
+final class AccountHandler {
+
+  private static final Logger log = LoggerFactory.getLogger(AccountHandler.class);
+
+  private final AccountOwners owners;
+  private final HoldStore holds;
+  private final ApiKeyRepository keys;
+  private final KeyRevocations revocations;
+  private final AccountDeletion deletion;
+  private final LedgerQueries ledger;
+  private final String currency;
+
+  AccountHandler(
+      AccountOwners owners,
+      HoldStore holds,
+      ApiKeyRepository keys,
+      KeyRevocations revocations,
+      AccountDeletion deletion,
+      LedgerQueries ledger,
+      String currency) {
+    this.owners = Objects.requireNonNull(owners, "owners");
+    this.holds = Objects.requireNonNull(holds, "holds");
+    this.keys = Objects.requireNonNull(keys, "keys");
+    this.revocations = Objects.requireNonNull(revocations, "revocations");
+    this.deletion = Objects.requireNonNull(deletion, "deletion");
+    this.ledger = Objects.requireNonNull(ledger, "ledger");
+    this.currency = Objects.requireNonNull(currency, "currency");
+  }
+
+  /** Balance and allowance as reservations see them: Redis when loaded, else PostgreSQL. */
+  Mono<ServerResponse> get(ServerRequest request) {
+    return owners
+        .byJwtOrKey(request)
+        .flatMap(
+            row ->
+                holds
+                    .account(row.id())
+                    .map(Optional::of)
+                    .defaultIfEmpty(Optional.empty())
+                    .flatMap(cached -> respond(200, view(row, cached))));
+  }
+
+  Mono<ServerResponse> ledger(ServerRequest request) {
+    String cursor = request.queryParam("cursor").orElse(null);
+    int limit = Queries.limit(request, LedgerQueries.MAX_PAGE);
+    return owners
+        .byJwt(request)
+        .flatMap(
+            row -> Queries.badRequestOnIllegalArgument(() -> ledger.page(row.id(), cursor, limit)))
+        .flatMap(page -> respond(200, ledgerList(page)));
+  }
+
+  /**
+   * Revokes every key first and has every instance forget the account's keys, so that nothing is
+   * charged meanwhile; then deletes the account's data ({@link AccountDeletion}).
+   */
+  Mono<ServerResponse> delete(ServerRequest request) {
+    return owners
+        .byJwt(request)
+        .flatMap(
+            row ->
+                keys.revokeAllOf(row.id())
+                    .then(revocations.accountChanged(row.id()))
+                    .then(deletion.delete(row.id()))
+                    // Again: a lookup between the first eviction and the deletion may have
+                    // cached the account as it was.
+                    .then(revocations.accountChanged(row.id()))
+                    .doOnSuccess(done -> log.info("Account {} deleted by its owner", row.id())))
+        .then(ServerResponse.noContent().build());
+  }
+
+  private ObjectNode view(AccountRow row, Optional<AccountState> cached) {
+    ObjectNode out = object();
+    out.put("id", row.id());
+    out.put("object", "account");
+    out.put("name", row.name());
+    out.put("balance", decimal(cached.map(AccountState::balance).orElse(row.balanceNanos())));
+    out.put(
+        "allowance_left",
+        decimal(cached.map(AccountState::subLeft).orElse(row.allowanceLeftNanos())));
+    out.put("currency", currency);
+    out.put("status", row.status().wireName());
+    return out;
+  }
+
+  private static ObjectNode ledgerList(Page<LedgerRow> page) {
+    ObjectNode out = object();
+    out.put("object", "list");
+    ArrayNode data = out.putArray("data");
+    for (LedgerRow entry : page.items()) {
+      ObjectNode e = data.addObject();
+      e.put("id", entry.id());
+      e.put("object", "ledger_entry");
+      e.put("type", entry.type());
+      e.put("category", entry.category());
+      e.put("amount", decimal(entry.amountNanos()));
+      e.put("reference", entry.reference());
+      e.put("created_at", entry.createdAt().toString());
+    }
+    out.put("next_cursor", page.nextCursor());
+    return out;
+  }
+}

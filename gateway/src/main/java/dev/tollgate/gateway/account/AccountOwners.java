@@ -1,0 +1,64 @@
+package dev.tollgate.gateway.account;
+
+import dev.tollgate.billing.ledger.AccountRepository;
+import dev.tollgate.billing.ledger.AccountRow;
+import dev.tollgate.billing.ledger.AccountStatus;
+import dev.tollgate.gateway.api.GatewayException;
+import dev.tollgate.gateway.auth.ApiKey;
+import dev.tollgate.gateway.auth.ApiKeyAuthFilter;
+import java.util.Objects;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import reactor.core.publisher.Mono;
+
+/**
+ * Which account a request of the account API acts on: the one whose {@code owner_subject} is the
+ * JWT's {@code sub}, or, where an API key is accepted too, the key's account.
+ */
+final class AccountOwners {
+
+  private final AccountRepository accounts;
+
+  AccountOwners(AccountRepository accounts) {
+    this.accounts = Objects.requireNonNull(accounts, "accounts");
+  }
+
+  /** The JWT owner's account; 401 without a JWT (an API key is not enough), 404 without one. */
+  Mono<AccountRow> byJwt(ServerRequest request) {
+    return request
+        .principal()
+        .ofType(JwtAuthenticationToken.class)
+        .switchIfEmpty(
+            Mono.error(
+                () ->
+                    GatewayException.unauthorized(
+                        "This endpoint needs 'Authorization: Bearer <token>' with a token of the"
+                            + " account's owner; an API key is not accepted here.")))
+        .flatMap(
+            token -> {
+              String subject = token.getToken().getSubject();
+              if (subject == null || subject.isBlank()) {
+                return Mono.error(GatewayException.unauthorized("The token has no 'sub' claim."));
+              }
+              return accounts
+                  .findByOwner(subject)
+                  .switchIfEmpty(
+                      Mono.error(
+                          () ->
+                              GatewayException.notFound("No account is owned by this identity.")));
+            });
+  }
+
+  /** The JWT owner's account or, when the request was made with an API key, the key's account. */
+  Mono<AccountRow> byJwtOrKey(ServerRequest request) {
+    ApiKey key = request.exchange().getAttribute(ApiKeyAuthFilter.ATTRIBUTE);
+    if (key == null) {
+      return byJwt(request);
+    }
+    return accounts
+        .find(key.accountId())
+        .filter(row -> row.status() != AccountStatus.DELETED)
+        .switchIfEmpty(
+            Mono.error(() -> GatewayException.notFound("This key's account does not exist.")));
+  }
+}

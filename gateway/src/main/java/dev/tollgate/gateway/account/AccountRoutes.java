@@ -1,0 +1,74 @@
+package dev.tollgate.gateway.account;
+
+import static org.springframework.web.reactive.function.server.RequestPredicates.DELETE;
+import static org.springframework.web.reactive.function.server.RequestPredicates.GET;
+import static org.springframework.web.reactive.function.server.RequestPredicates.POST;
+
+import dev.tollgate.billing.accounts.AccountDeletion;
+import dev.tollgate.billing.accounts.ApiKeyRepository;
+import dev.tollgate.billing.accounts.LedgerQueries;
+import dev.tollgate.billing.accounts.UsageQueries;
+import dev.tollgate.billing.ledger.AccountRepository;
+import dev.tollgate.billing.redis.HoldStore;
+import dev.tollgate.gateway.admin.ApiKeyIssuer;
+import dev.tollgate.gateway.auth.KeyRevocations;
+import dev.tollgate.gateway.billing.BillingProperties;
+import io.r2dbc.pool.ConnectionPool;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+
+/**
+ * The account owner's API's routes ({@link AccountPaths#PATHS}). They need billing's stores, so
+ * exist only with billing on, and a JWT decoder ({@code
+ * spring.security.oauth2.resourceserver.jwt.*} set), so without one every account path answers 404,
+ * also to API keys.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(
+    name = "gateway.billing.enabled",
+    havingValue = "true",
+    matchIfMissing = true)
+public class AccountRoutes {
+
+  @Bean
+  RouterFunction<ServerResponse> accountRouter(
+      ObjectProvider<ReactiveJwtDecoder> decoders,
+      AccountRepository accounts,
+      HoldStore holds,
+      ApiKeyRepository keys,
+      ApiKeyIssuer issuer,
+      KeyRevocations revocations,
+      ConnectionPool connections,
+      BillingProperties properties) {
+    if (decoders.getIfAvailable() == null) {
+      return request -> Mono.empty();
+    }
+    AccountOwners owners = new AccountOwners(accounts);
+    AccountHandler account =
+        new AccountHandler(
+            owners,
+            holds,
+            keys,
+            revocations,
+            new AccountDeletion(connections),
+            new LedgerQueries(connections),
+            properties.currency());
+    AccountKeysHandler keysHandler = new AccountKeysHandler(owners, keys, issuer);
+    AccountUsageHandler usage = new AccountUsageHandler(owners, new UsageQueries(connections));
+    return RouterFunctions.route(GET("/v1/account"), account::get)
+        .andRoute(DELETE("/v1/account"), account::delete)
+        .andRoute(GET("/v1/ledger"), account::ledger)
+        .andRoute(GET("/v1/keys"), keysHandler::list)
+        .andRoute(POST("/v1/keys"), keysHandler::create)
+        .andRoute(DELETE("/v1/keys/{id}"), keysHandler::revoke)
+        .andRoute(GET("/v1/usage"), usage::page)
+        .andRoute(GET("/v1/usage/export"), usage::export);
+  }
+}

@@ -1,0 +1,60 @@
+package dev.tollgate.gateway.account;
+
+import dev.tollgate.gateway.api.GatewayException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import reactor.core.publisher.Mono;
+
+/** Reading the account API's query parameters, each refusal a 400 that names the parameter. */
+final class Queries {
+
+  /** Rows per page when the request does not say. */
+  static final int DEFAULT_LIMIT = 100;
+
+  private Queries() {}
+
+  static int limit(ServerRequest request, int max) {
+    Optional<String> text = request.queryParam("limit");
+    if (text.isEmpty()) {
+      return Math.min(DEFAULT_LIMIT, max);
+    }
+    try {
+      int limit = Integer.parseInt(text.get());
+      if (limit >= 1 && limit <= max) {
+        return limit;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw GatewayException.badRequest(
+        "limit", "limit: '" + text.get() + "' (expected: 1.." + max + ")");
+  }
+
+  static @Nullable Instant instant(ServerRequest request, String name) {
+    Optional<String> text = request.queryParam(name);
+    if (text.isEmpty() || text.get().isBlank()) {
+      return null;
+    }
+    try {
+      return Instant.parse(text.get());
+    } catch (DateTimeParseException e) {
+      throw GatewayException.badRequest(
+          name, name + ": '" + text.get() + "' (expected: an instant like 2026-01-31T00:00:00Z)");
+    }
+  }
+
+  /** billing-core refuses bad arguments (a bad cursor, from after to) synchronously: a 400. */
+  static <T> Mono<T> badRequestOnIllegalArgument(Supplier<Mono<T>> call) {
+    Mono<T> mono;
+    try {
+      mono = call.get();
+    } catch (IllegalArgumentException e) {
+      return Mono.error(GatewayException.badRequest(null, String.valueOf(e.getMessage())));
+    }
+    return mono;
+  }
+}

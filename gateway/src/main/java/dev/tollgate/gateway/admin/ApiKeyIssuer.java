@@ -1,0 +1,147 @@
+package dev.tollgate.gateway.admin;
+
+import static dev.tollgate.gateway.admin.AdminJson.amount;
+import static dev.tollgate.gateway.admin.AdminJson.decimal;
+import static dev.tollgate.gateway.admin.AdminJson.object;
+import static dev.tollgate.gateway.admin.AdminJson.optionalPositiveInt;
+import static dev.tollgate.gateway.admin.AdminJson.optionalText;
+
+import dev.tollgate.billing.accounts.ApiKeyRepository;
+import dev.tollgate.billing.accounts.ApiKeyRow;
+import dev.tollgate.billing.accounts.ApiKeys;
+import dev.tollgate.billing.accounts.KeyLimits;
+import dev.tollgate.gateway.api.GatewayException;
+import dev.tollgate.gateway.auth.KeyRevocations;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Creating and revoking API keys, shared by the admin API and the account owner's API so that both
+ * read the same request fields and answer the same shape. The secret appears in the answer to its
+ * creation only.
+ */
+public final class ApiKeyIssuer {
+
+  private final ApiKeyRepository keys;
+  private final KeyRevocations revocations;
+
+  public ApiKeyIssuer(ApiKeyRepository keys, KeyRevocations revocations) {
+    this.keys = Objects.requireNonNull(keys, "keys");
+    this.revocations = Objects.requireNonNull(revocations, "revocations");
+  }
+
+  /**
+   * Creates a key for the account from a request body {@code {"name"?, "limits"?}}.
+   *
+   * @return the key as {@link #view} shows it plus {@code "key"}, the secret; fails with a 404 when
+   *     the account does not exist or is deleted, with a 400 on a bad field
+   */
+  public Mono<ObjectNode> create(String accountId, JsonNode body) {
+    Objects.requireNonNull(accountId, "accountId");
+    String name = optionalText(body, "name");
+    KeyLimits limits = limits(body.get("limits"));
+    // SecureRandom may read /dev/urandom: off the event loop.
+    return Mono.fromCallable(ApiKeys::generate)
+        .subscribeOn(Schedulers.boundedElastic())
+        .flatMap(
+            key ->
+                keys.create(accountId, name, limits, key)
+                    .onErrorMap(
+                        IllegalArgumentException.class,
+                        e -> AccountsAdminHandler.unknownAccount(accountId))
+                    .map(
+                        row -> {
+                          ObjectNode out = view(row);
+                          out.put("key", key.secret());
+                          return out;
+                        }));
+  }
+
+  /**
+   * Revokes a key and tells every instance to forget it at once.
+   *
+   * @return fails with a 404 when there is no such key
+   */
+  public Mono<Void> revoke(String keyId) {
+    Objects.requireNonNull(keyId, "keyId");
+    return keys.revokeReturningHash(keyId)
+        .switchIfEmpty(Mono.error(() -> GatewayException.notFound("No key '" + keyId + "'.")))
+        .flatMap(revocations::revoked);
+  }
+
+  /** A key as its owner may see it: never the secret or its hash, only the visible prefix. */
+  public static ObjectNode view(ApiKeyRow row) {
+    ObjectNode out = object();
+    out.put("id", row.id());
+    out.put("object", "api_key");
+    out.put("prefix", row.prefix());
+    out.put("name", row.name());
+    out.put("account_id", row.accountId());
+    out.put("status", row.status().wireName());
+    out.put("created_at", row.createdAt().toString());
+    KeyLimits limits = row.limits();
+    ObjectNode l = out.putObject("limits");
+    l.put("rpm", limits.rpm());
+    l.put("tpm", limits.tpm());
+    l.put("max_concurrent", limits.maxConcurrent());
+    l.put("spend_cap", limits.spendCapNanos() == null ? null : decimal(limits.spendCapNanos()));
+    ArrayNode models = l.putArray("models");
+    limits.allowedModels().forEach(models::add);
+    l.put("expires_at", limits.expiresAt() == null ? null : limits.expiresAt().toString());
+    return out;
+  }
+
+  private static KeyLimits limits(@Nullable JsonNode node) {
+    if (node == null || node.isNull()) {
+      return KeyLimits.NONE;
+    }
+    if (!node.isObject()) {
+      throw GatewayException.badRequest("limits", "limits: " + node + " (expected: an object)");
+    }
+    JsonNode spendCap = node.get("spend_cap");
+    List<String> models = new ArrayList<>();
+    JsonNode modelsNode = node.get("models");
+    if (modelsNode != null && !modelsNode.isNull()) {
+      if (!modelsNode.isArray()) {
+        throw GatewayException.badRequest(
+            "limits.models", "limits.models: expected an array of model names");
+      }
+      for (JsonNode model : modelsNode) {
+        if (!model.isString() || model.asString().isBlank()) {
+          throw GatewayException.badRequest(
+              "limits.models", "limits.models: " + model + " (expected: a model name)");
+        }
+        models.add(model.asString());
+      }
+    }
+    Instant expiresAt = null;
+    String expires = optionalText(node, "expires_at");
+    if (expires != null) {
+      try {
+        expiresAt = Instant.parse(expires);
+      } catch (DateTimeParseException e) {
+        throw GatewayException.badRequest(
+            "limits.expires_at",
+            "limits.expires_at: '"
+                + expires
+                + "' (expected: an instant like 2026-12-31T00:00:00Z)");
+      }
+    }
+    return new KeyLimits(
+        spendCap == null || spendCap.isNull() ? null : amount(spendCap, "limits.spend_cap"),
+        optionalPositiveInt(node, "rpm"),
+        optionalPositiveInt(node, "tpm"),
+        optionalPositiveInt(node, "max_concurrent"),
+        models,
+        expiresAt);
+  }
+}

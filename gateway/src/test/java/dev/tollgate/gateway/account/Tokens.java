@@ -1,0 +1,102 @@
+package dev.tollgate.gateway.account;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+/**
+ * A tiny identity provider for tests: an RSA key pair, its JWKS served over HTTP on port 0, and
+ * real signed JWTs (Nimbus) with any issuer, audience, subject and lifetime.
+ */
+final class Tokens {
+
+  static final String ISSUER = "https://idp.test.tollgate.dev/";
+  static final String AUDIENCE = "tollgate-account-api";
+
+  private final RSAKey key;
+  private final RSAKey stranger;
+  private final DisposableServer jwks;
+
+  Tokens() {
+    try {
+      key = new RSAKeyGenerator(2048).keyID("test-key").generate();
+      // The same key id, another key: what a forged signature looks like.
+      stranger = new RSAKeyGenerator(2048).keyID("test-key").generate();
+    } catch (JOSEException e) {
+      throw new IllegalStateException(e);
+    }
+    String body = new JWKSet(key.toPublicJWK()).toString();
+    jwks =
+        HttpServer.create()
+            .host("127.0.0.1")
+            .port(0)
+            .route(
+                routes ->
+                    routes.get(
+                        "/jwks",
+                        (request, response) ->
+                            response
+                                .header("content-type", "application/json")
+                                .sendString(Mono.just(body))))
+            .bindNow();
+  }
+
+  String jwksUri() {
+    return "http://127.0.0.1:" + jwks.port() + "/jwks";
+  }
+
+  String valid(String subject) {
+    return sign(key, subject, ISSUER, AUDIENCE, Duration.ofMinutes(5));
+  }
+
+  String expired(String subject) {
+    return sign(key, subject, ISSUER, AUDIENCE, Duration.ofMinutes(-5));
+  }
+
+  String wrongIssuer(String subject) {
+    return sign(key, subject, "https://evil.example/", AUDIENCE, Duration.ofMinutes(5));
+  }
+
+  String wrongAudience(String subject) {
+    return sign(key, subject, ISSUER, "someone-else", Duration.ofMinutes(5));
+  }
+
+  String forged(String subject) {
+    return sign(stranger, subject, ISSUER, AUDIENCE, Duration.ofMinutes(5));
+  }
+
+  private static String sign(
+      RSAKey signer, String subject, String issuer, String audience, Duration lifetime) {
+    Instant now = Instant.now();
+    Instant issued = lifetime.isNegative() ? now.plus(lifetime).minusSeconds(600) : now;
+    JWTClaimsSet claims =
+        new JWTClaimsSet.Builder()
+            .subject(subject)
+            .issuer(issuer)
+            .audience(audience)
+            .issueTime(Date.from(issued))
+            .expirationTime(Date.from(now.plus(lifetime)))
+            .build();
+    SignedJWT jwt =
+        new SignedJWT(
+            new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(signer.getKeyID()).build(), claims);
+    try {
+      jwt.sign(new RSASSASigner(signer));
+    } catch (JOSEException e) {
+      throw new IllegalStateException(e);
+    }
+    return jwt.serialize();
+  }
+}
