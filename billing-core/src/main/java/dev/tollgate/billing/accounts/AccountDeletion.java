@@ -1,5 +1,6 @@
 package dev.tollgate.billing.accounts;
 
+import dev.tollgate.billing.internal.Sql;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import java.util.Objects;

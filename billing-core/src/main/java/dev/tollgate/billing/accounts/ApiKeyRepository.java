@@ -1,5 +1,6 @@
 package dev.tollgate.billing.accounts;
 
+import dev.tollgate.billing.internal.Sql;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Readable;
 import io.r2dbc.spi.Statement;
@@ -64,7 +65,7 @@ public final class ApiKeyRepository {
     Objects.requireNonNull(accountId, "accountId");
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(key, "key");
-    return Sql.withConnection(
+    return Sql.withConnectionMany(
             connectionFactory,
             connection -> {
               // A new id per subscription: a retry does not collide with its own earlier attempt.
@@ -103,7 +104,7 @@ public final class ApiKeyRepository {
   /** The key with this hash, active or not (the caller decides), or empty. */
   public Mono<ApiKeyRow> findByHash(String hash) {
     Objects.requireNonNull(hash, "hash");
-    return Sql.withConnection(
+    return Sql.withConnectionMany(
             connectionFactory,
             connection ->
                 Sql.rows(
@@ -115,7 +116,7 @@ public final class ApiKeyRepository {
   /** The account's keys, revoked ones included, oldest first. */
   public Flux<ApiKeyRow> listByAccount(String accountId) {
     Objects.requireNonNull(accountId, "accountId");
-    return Sql.withConnection(
+    return Sql.withConnectionMany(
         connectionFactory,
         connection ->
             Sql.rows(
@@ -140,7 +141,7 @@ public final class ApiKeyRepository {
    */
   public Mono<String> revokeReturningHash(String keyId) {
     Objects.requireNonNull(keyId, "keyId");
-    return Sql.withConnection(
+    return Sql.withConnectionMany(
             connectionFactory,
             connection ->
                 Sql.rows(
@@ -160,7 +161,7 @@ public final class ApiKeyRepository {
   }
 
   private Mono<Boolean> update(String sql, String value) {
-    return Sql.withConnection(
+    return Sql.withConnectionMany(
             connectionFactory,
             connection ->
                 Sql.rowsUpdated(connection.createStatement(sql).bind(0, value).execute()).flux())

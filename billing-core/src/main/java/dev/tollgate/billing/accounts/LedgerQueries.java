@@ -1,5 +1,6 @@
 package dev.tollgate.billing.accounts;
 
+import dev.tollgate.billing.internal.Sql;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Readable;
 import io.r2dbc.spi.Statement;
@@ -45,7 +46,7 @@ public final class LedgerQueries {
       throw new IllegalArgumentException("limit: " + limit + " (expected: 1.." + MAX_PAGE + ")");
     }
     Long after = cursor == null ? null : Cursors.ledger(cursor);
-    return Sql.withConnection(
+    return Sql.withConnectionMany(
             connectionFactory,
             connection -> {
               Statement statement =

@@ -1,5 +1,6 @@
 package dev.tollgate.billing.accounts;
 
+import dev.tollgate.billing.internal.Sql;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Readable;
@@ -148,7 +149,7 @@ public final class PaymentRepository {
     if (limit <= 0) {
       throw new IllegalArgumentException("limit: " + limit + " (expected: > 0)");
     }
-    return Sql.withConnection(
+    return Sql.withConnectionMany(
         connectionFactory,
         connection ->
             Sql.rows(
@@ -162,7 +163,7 @@ public final class PaymentRepository {
    */
   public Mono<Boolean> markApplied(String providerTransactionId) {
     Objects.requireNonNull(providerTransactionId, "providerTransactionId");
-    return Sql.withConnection(
+    return Sql.withConnectionMany(
             connectionFactory,
             connection ->
                 Sql.rowsUpdated(

@@ -1,5 +1,6 @@
 package dev.tollgate.billing.accounts;
 
+import dev.tollgate.billing.internal.Sql;
 import io.r2dbc.spi.ConnectionFactory;
 import java.time.Instant;
 import java.util.Objects;
@@ -45,7 +46,7 @@ public final class Retention {
   public Mono<Long> purgeUsageOlderThan(Instant cutoff) {
     Objects.requireNonNull(cutoff, "cutoff");
     Mono<Long> batch =
-        Sql.withConnection(
+        Sql.withConnectionMany(
                 connectionFactory,
                 connection ->
                     Sql.rowsUpdated(

@@ -1,5 +1,6 @@
 package dev.tollgate.billing.accounts;
 
+import dev.tollgate.billing.internal.Sql;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Readable;
 import io.r2dbc.spi.Statement;
@@ -163,7 +164,7 @@ public final class UsageQueries {
     }
     sql.append(" ORDER BY started_at DESC, request_id DESC LIMIT ").append(param(values, limit));
     String text = sql.toString();
-    return Sql.withConnection(
+    return Sql.withConnectionMany(
         connectionFactory,
         connection -> {
           Statement statement = connection.createStatement(text);

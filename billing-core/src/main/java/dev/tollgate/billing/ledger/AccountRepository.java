@@ -1,5 +1,6 @@
 package dev.tollgate.billing.ledger;
 
+import dev.tollgate.billing.internal.Sql;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Readable;
 import io.r2dbc.spi.Statement;
@@ -80,7 +81,7 @@ public final class AccountRepository {
   /** The account, or empty when there is none with this id. */
   public Mono<AccountRow> find(String accountId) {
     Objects.requireNonNull(accountId, "accountId");
-    return Transactions.withConnection(
+    return Sql.withConnection(
         connectionFactory,
         connection ->
             Flux.from(connection.createStatement(FIND).bind(0, accountId).execute())
@@ -94,7 +95,7 @@ public final class AccountRepository {
    */
   public Mono<AccountRow> findByOwner(String ownerSubject) {
     Objects.requireNonNull(ownerSubject, "ownerSubject");
-    return Transactions.withConnection(
+    return Sql.withConnection(
         connectionFactory,
         connection ->
             Flux.from(connection.createStatement(FIND_BY_OWNER).bind(0, ownerSubject).execute())
@@ -110,7 +111,7 @@ public final class AccountRepository {
    */
   public Mono<Boolean> ensure(AccountRow account) {
     Objects.requireNonNull(account, "account");
-    return Transactions.withConnection(
+    return Sql.withConnection(
         connectionFactory,
         connection -> {
           Statement statement =
@@ -122,7 +123,7 @@ public final class AccountRepository {
               .bind(5, account.allowanceLeftNanos());
           bindNullable(statement, 6, account.allowancePeriod());
           statement.bind(7, account.discountPpm()).bind(8, account.status().wireName());
-          return Transactions.rowsUpdated(Flux.from(statement.execute())).map(n -> n == 1);
+          return Sql.rowsUpdated(Flux.from(statement.execute())).map(n -> n == 1);
         });
   }
 
@@ -150,7 +151,7 @@ public final class AccountRepository {
     if (discountPpm != null && (discountPpm < 0 || discountPpm > 1_000_000)) {
       throw new IllegalArgumentException("discountPpm: " + discountPpm + " (expected: 0..1000000)");
     }
-    return Transactions.withConnection(
+    return Sql.withConnection(
         connectionFactory,
         connection -> {
           Statement statement =
@@ -193,7 +194,7 @@ public final class AccountRepository {
     if (amountNanos <= 0) {
       throw new IllegalArgumentException("amountNanos: " + amountNanos + " (expected: > 0)");
     }
-    return Transactions.withConnection(
+    return Sql.withConnection(
         connectionFactory,
         connection -> {
           Statement credit =

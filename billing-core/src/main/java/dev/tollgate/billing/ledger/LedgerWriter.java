@@ -1,5 +1,6 @@
 package dev.tollgate.billing.ledger;
 
+import dev.tollgate.billing.internal.Sql;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Statement;
@@ -93,7 +94,7 @@ public final class LedgerWriter {
       return Mono.just(0);
     }
     List<SettledCharge> charges = List.copyOf(byRequest.values());
-    return Transactions.inTransaction(
+    return Sql.inTransaction(
         connectionFactory,
         connection ->
             insertUsage(connection, charges)
@@ -148,7 +149,7 @@ public final class LedgerWriter {
     bindTexts(statement, 0, debits, SettledCharge::accountId);
     bindLongs(statement, 1, debits, SettledCharge::charged);
     bindTexts(statement, 2, debits, SettledCharge::requestId);
-    return Transactions.rowsUpdated(Flux.from(statement.execute())).then();
+    return Sql.rowsUpdated(Flux.from(statement.execute())).then();
   }
 
   private static Mono<Void> debitAccounts(Connection connection, List<SettledCharge> fresh) {
@@ -170,7 +171,7 @@ public final class LedgerWriter {
     bindTexts(statement, 0, rows, Map.Entry::getKey);
     bindLongs(statement, 1, rows, row -> row.getValue()[0]);
     bindLongs(statement, 2, rows, row -> row.getValue()[1]);
-    return Transactions.rowsUpdated(Flux.from(statement.execute()))
+    return Sql.rowsUpdated(Flux.from(statement.execute()))
         .flatMap(
             updated ->
                 updated == rows.size()

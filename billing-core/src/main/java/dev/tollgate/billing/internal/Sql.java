@@ -1,4 +1,4 @@
-package dev.tollgate.billing.accounts;
+package dev.tollgate.billing.internal;
 
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
@@ -14,15 +14,16 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * R2DBC plumbing of this package: one connection, one transaction, always released; nullable binds;
- * non-null reads. (The ledger package has its own, package-private, copy of the first two.)
+ * R2DBC plumbing shared by billing's repositories: one connection, one transaction, always released
+ * (returned to the pool); nullable binds; non-null reads. Not public API.
  */
-final class Sql {
+public final class Sql {
 
   private Sql() {}
 
   /** Runs {@code work} in one transaction: commit on completion, rollback on error or cancel. */
-  static <T> Mono<T> inTransaction(ConnectionFactory factory, Function<Connection, Mono<T>> work) {
+  public static <T> Mono<T> inTransaction(
+      ConnectionFactory factory, Function<Connection, Mono<T>> work) {
     return Mono.usingWhen(
         factory.create(),
         connection ->
@@ -36,21 +37,28 @@ final class Sql {
   }
 
   /** Runs {@code work} on a fresh connection in auto-commit mode and closes it afterwards. */
-  static <T> Flux<T> withConnection(ConnectionFactory factory, Function<Connection, Flux<T>> work) {
+  public static <T> Mono<T> withConnection(
+      ConnectionFactory factory, Function<Connection, Mono<T>> work) {
+    return Mono.usingWhen(factory.create(), work, Connection::close);
+  }
+
+  /** As {@link #withConnection}, for work that yields many rows. */
+  public static <T> Flux<T> withConnectionMany(
+      ConnectionFactory factory, Function<Connection, Flux<T>> work) {
     return Flux.usingWhen(factory.create(), work, Connection::close);
   }
 
   /** The total of rows a statement's results report as updated, inserted or deleted. */
-  static Mono<Long> rowsUpdated(Publisher<? extends Result> results) {
+  public static Mono<Long> rowsUpdated(Publisher<? extends Result> results) {
     return Flux.from(results).flatMap(Result::getRowsUpdated).reduce(0L, Long::sum);
   }
 
   /** The rows of a statement's results, mapped. */
-  static <T> Flux<T> rows(Statement statement, Function<Readable, T> mapper) {
+  public static <T> Flux<T> rows(Statement statement, Function<Readable, T> mapper) {
     return Flux.from(statement.execute()).concatMap(result -> result.map(mapper));
   }
 
-  static void bind(Statement statement, int index, @Nullable Object value, Class<?> type) {
+  public static void bind(Statement statement, int index, @Nullable Object value, Class<?> type) {
     if (value == null) {
       statement.bindNull(index, type);
     } else {
@@ -58,15 +66,15 @@ final class Sql {
     }
   }
 
-  static String text(Readable row, String column) {
+  public static String text(Readable row, String column) {
     return Objects.requireNonNull(row.get(column, String.class), column);
   }
 
-  static long longOf(Readable row, String column) {
+  public static long longOf(Readable row, String column) {
     return Objects.requireNonNull(row.get(column, Long.class), column);
   }
 
-  static Instant instant(Readable row, String column) {
+  public static Instant instant(Readable row, String column) {
     return Objects.requireNonNull(row.get(column, Instant.class), column);
   }
 }
