@@ -22,13 +22,12 @@ import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
-import reactor.core.publisher.Mono;
 
 /**
  * The account owner's API's routes ({@link AccountPaths#PATHS}). They need billing's stores, so
- * exist only with billing on, and a JWT decoder ({@code
- * spring.security.oauth2.resourceserver.jwt.*} set), so without one every account path answers 404,
- * also to API keys.
+ * exist only with billing on. {@code GET /v1/account} also takes an API key, so it is always there;
+ * the others need a JWT decoder ({@code spring.security.oauth2.resourceserver.jwt.*} set), and
+ * without one they answer 404, also to API keys.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(
@@ -47,9 +46,6 @@ public class AccountRoutes {
       KeyRevocations revocations,
       ConnectionPool connections,
       BillingProperties properties) {
-    if (decoders.getIfAvailable() == null) {
-      return request -> Mono.empty();
-    }
     AccountOwners owners = new AccountOwners(accounts);
     AccountHandler account =
         new AccountHandler(
@@ -60,6 +56,9 @@ public class AccountRoutes {
             new AccountDeletion(connections),
             new LedgerQueries(connections),
             properties.currency());
+    if (decoders.getIfAvailable() == null) {
+      return RouterFunctions.route(GET("/v1/account"), account::get);
+    }
     AccountKeysHandler keysHandler = new AccountKeysHandler(owners, keys, issuer);
     AccountUsageHandler usage = new AccountUsageHandler(owners, new UsageQueries(connections));
     return RouterFunctions.route(GET("/v1/account"), account::get)

@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.account;
 
+import dev.tollgate.gateway.admin.AdminCredentials;
 import dev.tollgate.gateway.api.GatewayException;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
@@ -25,16 +26,19 @@ import org.springframework.security.web.server.util.matcher.ServerWebExchangeMat
 import reactor.core.publisher.Mono;
 
 /**
- * Spring Security for the account owner's API only. The JWT decoder is Spring Boot's, configured
- * solely through {@code spring.security.oauth2.resourceserver.jwt.*} (issuer-uri, jwk-set-uri or
- * public-key-location, audiences); without those settings there is no decoder, no request takes
- * this chain, and the account API does not exist (404, see {@link AccountRoutes}).
+ * Spring Security for the account owner's API and the admin API's JWTs only. The JWT decoder is
+ * Spring Boot's, configured solely through {@code spring.security.oauth2.resourceserver.jwt.*}
+ * (issuer-uri, jwk-set-uri or public-key-location, audiences); without those settings there is no
+ * decoder, no request takes this chain, and the account API does not exist (404, see {@link
+ * AccountRoutes}).
  *
- * <p>Two chains: the account chain, for requests that {@link AccountPaths#takesJwt take a JWT},
- * demands a valid one; every other request passes a permit-all chain that adds nothing (no CSRF,
- * sessions, login pages or security headers), so the data plane ({@code ApiKeyAuthFilter}), the
- * admin API ({@code AdminAuthFilter}) and webhooks behave as without Spring Security. Refusals are
- * errors that {@code OpenAiErrorHandler} answers in the OpenAI shape.
+ * <p>Two chains: the JWT chain, for requests that {@link AccountPaths#takesJwt take a JWT} and
+ * admin requests whose bearer is not the master key ({@link AdminCredentials#takesJwt}), demands a
+ * valid one, with the {@code admin} scope on admin paths; every other request passes a permit-all
+ * chain that adds nothing (no CSRF, sessions, login pages or security headers), so the data plane
+ * ({@code ApiKeyAuthFilter}), the admin API ({@code AdminAuthFilter}) and webhooks behave as
+ * without Spring Security. Refusals are errors that {@code OpenAiErrorHandler} answers in the
+ * OpenAI shape.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableWebFluxSecurity
@@ -43,11 +47,15 @@ public class AccountSecurityConfiguration {
   @Bean
   @Order(Ordered.HIGHEST_PRECEDENCE)
   SecurityWebFilterChain accountSecurityChain(
-      ServerHttpSecurity http, ObjectProvider<ReactiveJwtDecoder> decoders) {
+      ServerHttpSecurity http,
+      ObjectProvider<ReactiveJwtDecoder> decoders,
+      AdminCredentials admin) {
     ReactiveJwtDecoder decoder = decoders.getIfAvailable();
     ServerWebExchangeMatcher takesJwt =
         exchange ->
-            decoder != null && AccountPaths.takesJwt(exchange.getRequest())
+            decoder != null
+                    && (AccountPaths.takesJwt(exchange.getRequest())
+                        || admin.takesJwt(exchange.getRequest()))
                 ? MatchResult.match()
                 : MatchResult.notMatch();
     ServerAuthenticationEntryPoint entryPoint = AccountSecurityConfiguration::unauthorized;
@@ -59,9 +67,17 @@ public class AccountSecurityConfiguration {
                     "permission_error",
                     "forbidden",
                     null,
-                    "This token may not use the account API."));
+                    AdminCredentials.isAdminPath(exchange.getRequest().getPath().value())
+                        ? "The admin API needs a token with the 'admin' scope."
+                        : "This token may not use the account API."));
     quiet(http.securityMatcher(takesJwt))
-        .authorizeExchange(exchanges -> exchanges.anyExchange().authenticated())
+        .authorizeExchange(
+            exchanges ->
+                exchanges
+                    .pathMatchers("/admin", "/admin/**")
+                    .hasAuthority(AdminCredentials.ADMIN_AUTHORITY)
+                    .anyExchange()
+                    .authenticated())
         .exceptionHandling(
             handling ->
                 handling.authenticationEntryPoint(entryPoint).accessDeniedHandler(deniedHandler));
@@ -125,7 +141,10 @@ public class AccountSecurityConfiguration {
             "invalid_request_error",
             "invalid_token",
             null,
-            "The account API needs 'Authorization: Bearer <token>' with a valid, unexpired token"
+            (AdminCredentials.isAdminPath(exchange.getRequest().getPath().value())
+                    ? "The admin API"
+                    : "The account API")
+                + " needs 'Authorization: Bearer <token>' with a valid, unexpired token"
                 + " from the configured identity provider."));
   }
 }

@@ -1,12 +1,11 @@
 package dev.tollgate.gateway.admin;
 
 import dev.tollgate.gateway.api.GatewayException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Objects;
-import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.Ordered;
-import org.springframework.http.HttpHeaders;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
@@ -14,52 +13,57 @@ import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
 
 /**
- * Guards {@code /admin/**} with the master key from {@code Authorization: Bearer <key>}, compared
- * in constant time. Without a configured master key the admin API does not exist: 404.
+ * Guards {@code /admin/**}: the master key from {@code Authorization: Bearer <key>}, compared in
+ * constant time, or a JWT with the {@code admin} scope, which Spring Security's resource server has
+ * already checked (see {@code AccountSecurityConfiguration}) when this filter runs. With neither a
+ * master key nor a JWT decoder configured the admin API does not exist: 404.
  */
 @Component
 public class AdminAuthFilter implements WebFilter, Ordered {
 
-  /** Beside {@code ApiKeyAuthFilter.ORDER}: after the request id, before any handler. */
+  /** After Spring Security's chain and {@code ApiKeyAuthFilter.ORDER}, before any handler. */
   public static final int ORDER = -90;
 
-  private static final String BEARER = "Bearer ";
+  private final AdminCredentials credentials;
+  private final boolean jwtEnabled;
 
-  private final byte[] masterKey;
-
-  public AdminAuthFilter(AdminProperties properties) {
-    Objects.requireNonNull(properties, "properties");
-    this.masterKey = properties.masterKey().getBytes(StandardCharsets.UTF_8);
+  public AdminAuthFilter(
+      AdminCredentials credentials, ObjectProvider<ReactiveJwtDecoder> jwtDecoders) {
+    this.credentials = Objects.requireNonNull(credentials, "credentials");
+    this.jwtEnabled = jwtDecoders.getIfAvailable() != null;
   }
 
   @Override
   public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
     String path = exchange.getRequest().getPath().value();
-    if (!path.equals("/admin") && !path.startsWith("/admin/")) {
+    if (!AdminCredentials.isAdminPath(path)) {
       return chain.filter(exchange);
     }
-    if (masterKey.length == 0) {
+    if (!credentials.masterKeyEnabled() && !jwtEnabled) {
       return Mono.error(
           GatewayException.notFound(
               "Unknown request URL: " + exchange.getRequest().getMethod() + " " + path));
     }
-    if (!authorized(exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION))) {
-      return Mono.error(
-          GatewayException.unauthorized(
-              "The admin API needs 'Authorization: Bearer <master key>'."));
+    if (credentials.presentsMasterKey(exchange.getRequest())) {
+      return chain.filter(exchange);
     }
-    return chain.filter(exchange);
+    return exchange
+        .getPrincipal()
+        .filter(AdminAuthFilter::isAdmin)
+        .switchIfEmpty(
+            Mono.error(
+                () ->
+                    GatewayException.unauthorized(
+                        "The admin API needs 'Authorization: Bearer <master key>' or a token"
+                            + " with the 'admin' scope.")))
+        .flatMap(admin -> chain.filter(exchange));
   }
 
-  private boolean authorized(@Nullable String authorization) {
-    if (authorization == null
-        || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-      return false;
-    }
-    byte[] presented =
-        authorization.substring(BEARER.length()).trim().getBytes(StandardCharsets.UTF_8);
-    // Constant time in the content; only the length of the master key can leak.
-    return MessageDigest.isEqual(presented, masterKey);
+  private static boolean isAdmin(Object principal) {
+    return principal instanceof Authentication authentication
+        && authentication.isAuthenticated()
+        && authentication.getAuthorities().stream()
+            .anyMatch(a -> AdminCredentials.ADMIN_AUTHORITY.equals(a.getAuthority()));
   }
 
   @Override

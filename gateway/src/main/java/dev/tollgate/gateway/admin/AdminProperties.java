@@ -6,8 +6,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * {@code gateway.admin.*}: the admin API.
  *
- * @param masterKey the bearer token the admin API accepts; empty disables the admin API (every
- *     {@code /admin/**} request answers 404)
+ * @param masterKey a bearer token the admin API accepts; empty disables it. JWTs with the scope
+ *     {@code admin} are accepted too when {@code spring.security.oauth2.resourceserver.jwt.*} is
+ *     set; with neither, every {@code /admin/**} request answers 404
  */
 @ConfigurationProperties("gateway.admin")
 public record AdminProperties(@DefaultValue("") String masterKey) {

@@ -4,8 +4,10 @@ import dev.tollgate.gateway.account.AccountPaths;
 import dev.tollgate.gateway.api.GatewayException;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
+import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
@@ -30,9 +32,11 @@ public class ApiKeyAuthFilter implements WebFilter, Ordered {
   private static final String BEARER = "Bearer ";
 
   private final ApiKeyStore keys;
+  private final boolean jwtEnabled;
 
-  public ApiKeyAuthFilter(ApiKeyStore keys) {
+  public ApiKeyAuthFilter(ApiKeyStore keys, ObjectProvider<ReactiveJwtDecoder> jwtDecoders) {
     this.keys = Objects.requireNonNull(keys, "keys");
+    this.jwtEnabled = jwtDecoders.getIfAvailable() != null;
   }
 
   @Override
@@ -41,7 +45,8 @@ public class ApiKeyAuthFilter implements WebFilter, Ordered {
       return chain.filter(exchange);
     }
     // The account owner's API with a JWT: Spring Security's resource server checks that one.
-    if (AccountPaths.takesJwt(exchange.getRequest())) {
+    // Without an identity provider every token is taken for an API key.
+    if (jwtEnabled && AccountPaths.takesJwt(exchange.getRequest())) {
       return chain.filter(exchange);
     }
     String secret = presentedSecret(exchange.getRequest().getHeaders());

@@ -12,8 +12,8 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
- * Without {@code spring.security.oauth2.resourceserver.jwt.*} the gateway starts and the account
- * API does not exist.
+ * Without {@code spring.security.oauth2.resourceserver.jwt.*} the gateway starts, the account API's
+ * JWT paths do not exist, and {@code GET /v1/account} still answers an API key.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class AccountApiDisabledTest {
@@ -28,25 +28,47 @@ class AccountApiDisabledTest {
   @LocalServerPort int port;
 
   @Test
-  void everyAccountPathIs404AndTheDataPlaneWorks() {
+  void theJwtPathsAre404AndTheAccountAnswersItsApiKey() {
     WebTestClient client =
         WebTestClient.bindToServer()
             .baseUrl("http://127.0.0.1:" + port)
             .responseTimeout(Duration.ofSeconds(10))
             .build();
-    for (String bearer : List.of("eyJhbGciOiJSUzI1NiJ9.e30.sig", BillingTestSupport.KEY)) {
-      for (String uri : List.of("/v1/account", "/v1/keys", "/v1/usage", "/v1/ledger")) {
-        client
-            .get()
-            .uri(uri)
-            .header("Authorization", "Bearer " + bearer)
-            .exchange()
-            .expectStatus()
-            .isNotFound()
-            .expectBody()
-            .jsonPath("$.error.type")
-            .isEqualTo("invalid_request_error");
-      }
+    for (String uri : List.of("/v1/keys", "/v1/usage", "/v1/ledger")) {
+      client
+          .get()
+          .uri(uri)
+          .header("Authorization", "Bearer " + BillingTestSupport.KEY)
+          .exchange()
+          .expectStatus()
+          .isNotFound()
+          .expectBody()
+          .jsonPath("$.error.type")
+          .isEqualTo("invalid_request_error");
+    }
+    // GET /v1/account takes an API key too, so it works without an identity provider.
+    client
+        .get()
+        .uri("/v1/account")
+        .header("x-api-key", BillingTestSupport.KEY)
+        .exchange()
+        .expectStatus()
+        .isOk()
+        .expectBody()
+        .jsonPath("$.id")
+        .isEqualTo(DEMO);
+    // Without an identity provider a JWT is just a wrong API key.
+    for (String uri : List.of("/v1/account", "/v1/keys", "/v1/usage", "/v1/ledger")) {
+      client
+          .get()
+          .uri(uri)
+          .header("Authorization", "Bearer eyJhbGciOiJSUzI1NiJ9.e30.sig")
+          .exchange()
+          .expectStatus()
+          .isUnauthorized()
+          .expectBody()
+          .jsonPath("$.error.code")
+          .isEqualTo("invalid_api_key");
     }
     client
         .get()

@@ -8,6 +8,7 @@ import dev.tollgate.billing.ledger.AccountRow;
 import dev.tollgate.billing.ledger.AccountStatus;
 import dev.tollgate.gateway.billing.BillingTestSupport;
 import dev.tollgate.gateway.support.TestServices;
+import dev.tollgate.gateway.support.Tokens;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.DriverManager;

@@ -1,4 +1,4 @@
-package dev.tollgate.gateway.account;
+package dev.tollgate.gateway.support;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -12,6 +12,7 @@ import com.nimbusds.jwt.SignedJWT;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
@@ -20,16 +21,16 @@ import reactor.netty.http.server.HttpServer;
  * A tiny identity provider for tests: an RSA key pair, its JWKS served over HTTP on port 0, and
  * real signed JWTs (Nimbus) with any issuer, audience, subject and lifetime.
  */
-final class Tokens {
+public final class Tokens {
 
-  static final String ISSUER = "https://idp.test.tollgate.dev/";
-  static final String AUDIENCE = "tollgate-account-api";
+  public static final String ISSUER = "https://idp.test.tollgate.dev/";
+  public static final String AUDIENCE = "tollgate-account-api";
 
   private final RSAKey key;
   private final RSAKey stranger;
   private final DisposableServer jwks;
 
-  Tokens() {
+  public Tokens() {
     try {
       key = new RSAKeyGenerator(2048).keyID("test-key").generate();
       // The same key id, another key: what a forged signature looks like.
@@ -53,32 +54,47 @@ final class Tokens {
             .bindNow();
   }
 
-  String jwksUri() {
+  public String jwksUri() {
     return "http://127.0.0.1:" + jwks.port() + "/jwks";
   }
 
-  String valid(String subject) {
+  public String valid(String subject) {
     return sign(key, subject, ISSUER, AUDIENCE, Duration.ofMinutes(5));
   }
 
-  String expired(String subject) {
+  /** A valid token whose {@code scope} claim is {@code scope} (space-separated scopes). */
+  public String withScope(String subject, String scope) {
+    return sign(key, subject, ISSUER, AUDIENCE, Duration.ofMinutes(5), scope);
+  }
+
+  public String expired(String subject) {
     return sign(key, subject, ISSUER, AUDIENCE, Duration.ofMinutes(-5));
   }
 
-  String wrongIssuer(String subject) {
+  public String wrongIssuer(String subject) {
     return sign(key, subject, "https://evil.example/", AUDIENCE, Duration.ofMinutes(5));
   }
 
-  String wrongAudience(String subject) {
+  public String wrongAudience(String subject) {
     return sign(key, subject, ISSUER, "someone-else", Duration.ofMinutes(5));
   }
 
-  String forged(String subject) {
+  public String forged(String subject) {
     return sign(stranger, subject, ISSUER, AUDIENCE, Duration.ofMinutes(5));
   }
 
   private static String sign(
       RSAKey signer, String subject, String issuer, String audience, Duration lifetime) {
+    return sign(signer, subject, issuer, audience, lifetime, null);
+  }
+
+  private static String sign(
+      RSAKey signer,
+      String subject,
+      String issuer,
+      String audience,
+      Duration lifetime,
+      @Nullable String scope) {
     Instant now = Instant.now();
     Instant issued = lifetime.isNegative() ? now.plus(lifetime).minusSeconds(600) : now;
     JWTClaimsSet claims =
@@ -88,6 +104,7 @@ final class Tokens {
             .audience(audience)
             .issueTime(Date.from(issued))
             .expirationTime(Date.from(now.plus(lifetime)))
+            .claim("scope", scope)
             .build();
     SignedJWT jwt =
         new SignedJWT(
