@@ -72,6 +72,8 @@ public abstract class BillingTestSupport {
     registry.add("spring.r2dbc.url", TestServices::r2dbcUrl);
     registry.add("gateway.billing.redis-prefix", () -> TestServices.REDIS_PREFIX);
     registry.add("gateway.billing.demo.id", () -> account);
+    // The retention purge deletes across the shared test database; only RetentionJobTest runs it.
+    registry.add("gateway.retention.initial-delay", () -> "24h");
   }
 
   @LocalServerPort int port;
