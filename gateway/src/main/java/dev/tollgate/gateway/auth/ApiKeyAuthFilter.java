@@ -2,6 +2,7 @@ package dev.tollgate.gateway.auth;
 
 import dev.tollgate.gateway.account.AccountPaths;
 import dev.tollgate.gateway.api.GatewayException;
+import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
@@ -18,7 +19,8 @@ import reactor.core.publisher.Mono;
  * Authenticates the data-plane API ({@code /v1/**}) with an API key from {@code Authorization:
  * Bearer <key>} or, as Anthropic SDKs send it, {@code x-api-key}. Refuses with 401 in the OpenAI
  * shape before anything else happens. The account owner's API ({@link AccountPaths}) also takes a
- * JWT instead, which this filter leaves to the account security chain.
+ * JWT instead, which this filter leaves to the account security chain. Clients that keep sending
+ * wrong keys get their refusals later and later ({@link FailedKeyThrottle}).
  */
 @Component
 public class ApiKeyAuthFilter implements WebFilter, Ordered {
@@ -32,10 +34,15 @@ public class ApiKeyAuthFilter implements WebFilter, Ordered {
   private static final String BEARER = "Bearer ";
 
   private final ApiKeyStore keys;
+  private final FailedKeyThrottle throttle;
   private final boolean jwtEnabled;
 
-  public ApiKeyAuthFilter(ApiKeyStore keys, ObjectProvider<ReactiveJwtDecoder> jwtDecoders) {
+  public ApiKeyAuthFilter(
+      ApiKeyStore keys,
+      FailedKeyProperties failedKeys,
+      ObjectProvider<ReactiveJwtDecoder> jwtDecoders) {
     this.keys = Objects.requireNonNull(keys, "keys");
+    this.throttle = new FailedKeyThrottle(failedKeys);
     this.jwtEnabled = jwtDecoders.getIfAvailable() != null;
   }
 
@@ -54,12 +61,19 @@ public class ApiKeyAuthFilter implements WebFilter, Ordered {
       return Mono.error(GatewayException.missingKey());
     }
     return keys.find(secret)
-        .switchIfEmpty(Mono.error(GatewayException::invalidKey))
+        .switchIfEmpty(Mono.defer(() -> refuse(exchange)))
         .flatMap(
             key -> {
               exchange.getAttributes().put(ATTRIBUTE, key);
               return chain.filter(exchange);
             });
+  }
+
+  /** A wrong key: refused, after a delay when this client keeps sending wrong ones. */
+  private Mono<ApiKey> refuse(ServerWebExchange exchange) {
+    Duration delay = throttle.recordFailure(exchange.getRequest().getRemoteAddress());
+    Mono<ApiKey> refusal = Mono.error(GatewayException.invalidKey());
+    return delay.isZero() ? refusal : Mono.delay(delay).then(refusal);
   }
 
   /** The key of an authenticated exchange. */

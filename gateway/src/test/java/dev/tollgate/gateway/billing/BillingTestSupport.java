@@ -74,6 +74,8 @@ public abstract class BillingTestSupport {
     registry.add("gateway.billing.demo.id", () -> account);
     // The retention purge deletes across the shared test database; only RetentionJobTest runs it.
     registry.add("gateway.retention.initial-delay", () -> "24h");
+    // Many tests send wrong keys from loopback on purpose; FailedKeysTest checks the slowdown.
+    registry.add("gateway.auth.failed-keys.free-attempts", () -> "100000");
   }
 
   @LocalServerPort int port;

@@ -39,7 +39,9 @@ import reactor.netty.http.client.HttpClient;
       "gateway.models[1].mock.tokens=5",
       "logging.level.dev.tollgate.usage=WARN",
       "gateway.billing.demo.balance=1000",
-      "gateway.billing.reaper-interval=1h"
+      "gateway.billing.reaper-interval=1h",
+      // Many tests send wrong keys from loopback on purpose; FailedKeysTest checks the slowdown.
+      "gateway.auth.failed-keys.free-attempts=100000"
     })
 @Import(GatewayTestBase.Sink.class)
 public abstract class GatewayTestBase {
