@@ -2,6 +2,8 @@
 --
 -- KEYS[1] account hash
 -- ARGV[1] balance  ARGV[2] sub_left  ARGV[3] discount_ppm  ARGV[4] status (active, suspended)
+-- ARGV[5], ARGV[6], ... pairs of keyId, what that key has been charged in all (PostgreSQL's
+--                       api_keys.spent_nanos), seeding key_spent:<keyId> for spend caps
 --
 -- Returns {0}   the account exists: Redis is ahead of PostgreSQL (holds, unflushed charges), so
 --               it is never overwritten
@@ -12,4 +14,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 redis.call('HSET', KEYS[1],
   'balance', ARGV[1], 'sub_left', ARGV[2], 'held', '0', 'discount_ppm', ARGV[3], 'status', ARGV[4])
+for i = 5, #ARGV - 1, 2 do
+  redis.call('HSET', KEYS[1], 'key_spent:' .. ARGV[i], ARGV[i + 1])
+end
 return {1}

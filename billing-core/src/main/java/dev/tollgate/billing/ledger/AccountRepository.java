@@ -5,6 +5,7 @@ import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Readable;
 import io.r2dbc.spi.Statement;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -17,6 +18,9 @@ public final class AccountRepository {
 
   /** The ledger entry types that add to a balance; {@code debit} is the flusher's alone. */
   public static final Set<String> CREDIT_TYPES = Set.of("credit", "refund", "adjustment");
+
+  private static final String KEY_SPEND =
+      "SELECT id, spent_nanos FROM api_keys WHERE account_id = $1 AND spent_nanos > 0";
 
   private static final String FIND =
       """
@@ -87,6 +91,26 @@ public final class AccountRepository {
             Flux.from(connection.createStatement(FIND).bind(0, accountId).execute())
                 .concatMap(result -> result.map(AccountRepository::toAccount))
                 .next());
+  }
+
+  /**
+   * What each of the account's stored keys has been charged in all, as the ledger recorded it, by
+   * key id; keys that spent nothing are left out.
+   */
+  public Mono<Map<String, Long>> keySpend(String accountId) {
+    Objects.requireNonNull(accountId, "accountId");
+    return Sql.withConnectionMany(
+            connectionFactory,
+            connection ->
+                Flux.from(connection.createStatement(KEY_SPEND).bind(0, accountId).execute())
+                    .concatMap(
+                        result ->
+                            result.map(
+                                (row, metadata) ->
+                                    Map.entry(
+                                        Objects.requireNonNull(row.get(0, String.class)),
+                                        Objects.requireNonNull(row.get(1, Long.class))))))
+        .collectMap(Map.Entry::getKey, Map.Entry::getValue);
   }
 
   /**

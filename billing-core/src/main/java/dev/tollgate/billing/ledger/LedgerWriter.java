@@ -17,12 +17,12 @@ import reactor.core.publisher.Mono;
 
 /**
  * Writes batches of settled charges to PostgreSQL, idempotently: a usage event per request, a usage
- * debit in the ledger and the account's balance and allowance decreased, only for requests not
- * recorded before. Writing the same batch again (a crash between commit and the outbox ack) changes
- * nothing.
+ * debit in the ledger, the account's balance and allowance decreased and the key's total spend
+ * increased, only for requests not recorded before. Writing the same batch again (a crash between
+ * commit and the outbox ack) changes nothing.
  *
- * <p>Each batch is one transaction of three statements, each binding whole columns as arrays
- * ({@code unnest}), so a batch of 500 costs three round trips, not 1,500.
+ * <p>Each batch is one transaction of four statements, each binding whole columns as arrays ({@code
+ * unnest}), so a batch of 500 costs four round trips, not 2,000.
  */
 public final class LedgerWriter {
 
@@ -72,6 +72,15 @@ public final class LedgerWriter {
       WHERE a.id = d.id
       """;
 
+  // Keys that are not stored (development keys) match no row and are skipped.
+  private static final String ADD_KEY_SPEND =
+      """
+      UPDATE api_keys AS k
+      SET spent_nanos = k.spent_nanos + d.charged
+      FROM unnest($1::text[], $2::bigint[]) AS d(id, charged)
+      WHERE k.id = d.id
+      """;
+
   private final ConnectionFactory connectionFactory;
 
   public LedgerWriter(ConnectionFactory connectionFactory) {
@@ -107,6 +116,7 @@ public final class LedgerWriter {
                       }
                       return insertDebits(connection, fresh)
                           .then(debitAccounts(connection, fresh))
+                          .then(addKeySpend(connection, fresh))
                           .thenReturn(fresh.size());
                     }));
   }
@@ -149,6 +159,24 @@ public final class LedgerWriter {
     bindTexts(statement, 0, debits, SettledCharge::accountId);
     bindLongs(statement, 1, debits, SettledCharge::charged);
     bindTexts(statement, 2, debits, SettledCharge::requestId);
+    return Sql.rowsUpdated(Flux.from(statement.execute())).then();
+  }
+
+  private static Mono<Void> addKeySpend(Connection connection, List<SettledCharge> fresh) {
+    // Sorted by key id, as debitAccounts sorts accounts, for a stable lock order.
+    Map<String, Long> perKey = new TreeMap<>();
+    for (SettledCharge charge : fresh) {
+      if (charge.charged() != 0) {
+        perKey.merge(charge.keyId(), charge.charged(), Math::addExact);
+      }
+    }
+    if (perKey.isEmpty()) {
+      return Mono.empty();
+    }
+    List<Map.Entry<String, Long>> rows = List.copyOf(perKey.entrySet());
+    Statement statement = connection.createStatement(ADD_KEY_SPEND);
+    bindTexts(statement, 0, rows, Map.Entry::getKey);
+    bindLongs(statement, 1, rows, Map.Entry::getValue);
     return Sql.rowsUpdated(Flux.from(statement.execute())).then();
   }
 

@@ -389,28 +389,48 @@ public final class HoldStore {
   }
 
   /**
-   * Caches an account loaded from PostgreSQL, with nothing held. Returns false, changing nothing,
-   * when the account is cached already: Redis is then ahead of PostgreSQL.
+   * As {@link #loadAccount(String, long, long, long, String, Map)}, for keys that spent nothing.
    */
   public Mono<Boolean> loadAccount(
       String accountId, long balance, long subLeft, long discountPpm, String status) {
+    return loadAccount(accountId, balance, subLeft, discountPpm, status, Map.of());
+  }
+
+  /**
+   * Caches an account loaded from PostgreSQL, with nothing held. Returns false, changing nothing,
+   * when the account is cached already: Redis is then ahead of PostgreSQL.
+   *
+   * @param keySpent what each of the account's keys has been charged in all, by key id, so that
+   *     spend caps count what was spent before Redis lost the account
+   */
+  public Mono<Boolean> loadAccount(
+      String accountId,
+      long balance,
+      long subLeft,
+      long discountPpm,
+      String status,
+      Map<String, Long> keySpent) {
     requireId("accountId", accountId);
     requireNonNegative("subLeft", subLeft);
     if (discountPpm < 0 || discountPpm > 1_000_000) {
       throw new IllegalArgumentException("discountPpm: " + discountPpm + " (expected: 0..1000000)");
     }
     Objects.requireNonNull(status, "status");
+    Objects.requireNonNull(keySpent, "keySpent");
     String[] scriptKeys = {keys.account(accountId)};
-    return Mono.defer(
-            () ->
-                loadAccount.run(
-                    redis,
-                    scriptKeys,
-                    Long.toString(balance),
-                    Long.toString(subLeft),
-                    Long.toString(discountPpm),
-                    status))
-        .map(r -> r.get(0) == 1);
+    String[] args = new String[4 + 2 * keySpent.size()];
+    args[0] = Long.toString(balance);
+    args[1] = Long.toString(subLeft);
+    args[2] = Long.toString(discountPpm);
+    args[3] = status;
+    int i = 4;
+    for (Map.Entry<String, Long> spent : keySpent.entrySet()) {
+      requireId("keyId", spent.getKey());
+      requireNonNegative("keySpent", spent.getValue());
+      args[i++] = spent.getKey();
+      args[i++] = Long.toString(spent.getValue());
+    }
+    return Mono.defer(() -> loadAccount.run(redis, scriptKeys, args)).map(r -> r.get(0) == 1);
   }
 
   /**

@@ -3,10 +3,12 @@ package dev.tollgate.billing.ledger;
 import static dev.tollgate.billing.support.Charges.charge;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.billing.support.Charges;
 import dev.tollgate.billing.support.TestDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -145,6 +147,36 @@ class LedgerWriterTest {
             db.queryText(
                 "SELECT ttft_ms::text FROM usage_events WHERE request_id = ?", nothing.requestId()))
         .isNull();
+  }
+
+  @Test
+  void eachStoredKeysSpendGrowsByWhatItWasChargedOnce() {
+    String a = account(900_000_000L, 0);
+    String k1 = "key-" + UUID.randomUUID();
+    String k2 = "key-" + UUID.randomUUID();
+    for (String k : List.of(k1, k2)) {
+      db.queryLong(
+          "INSERT INTO api_keys (id, account_id, key_hash, prefix) VALUES (?, ?, ?, 'sk-gw-x')"
+              + " RETURNING 1",
+          k,
+          a,
+          "hash-" + k);
+    }
+    List<SettledCharge> batch =
+        List.of(
+            Charges.byKey(charge(a, 1_000, 0, 1_000), k1),
+            Charges.byKey(charge(a, 2_500, 500, 2_000), k1),
+            Charges.byKey(charge(a, 7_000, 0, 4_000), k2), // partly uncollected: 4 000 charged
+            Charges.byKey(charge(a, 9_000, 0, 9_000), "dev-key-not-stored"));
+    StepVerifier.create(writer.write(batch)).expectNext(4).expectComplete().verify(TIMEOUT);
+    StepVerifier.create(writer.write(batch)).expectNext(0).expectComplete().verify(TIMEOUT);
+
+    assertThat(db.queryLong("SELECT spent_nanos FROM api_keys WHERE id = ?", k1)).isEqualTo(3_500);
+    assertThat(db.queryLong("SELECT spent_nanos FROM api_keys WHERE id = ?", k2)).isEqualTo(4_000);
+    StepVerifier.create(accounts.keySpend(a))
+        .expectNext(Map.of(k1, 3_500L, k2, 4_000L))
+        .expectComplete()
+        .verify(TIMEOUT);
   }
 
   @Test

@@ -2,6 +2,8 @@ package dev.tollgate.billing.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Instant;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import reactor.test.StepVerifier;
 
@@ -64,6 +66,34 @@ class CreditAndLoadTest extends RedisTestSupport {
         .verify(TIMEOUT);
     StepVerifier.create(store.account(acct))
         .expectNext(new AccountState(1_000, 200, 300, 100_000, "active"))
+        .expectComplete()
+        .verify(TIMEOUT);
+  }
+
+  @Test
+  void loadingSeedsEachKeysSpendSoThatItsCapHolds() {
+    String acct = id("acct");
+    StepVerifier.create(
+            store.loadAccount(acct, 10_000, 0, 0, "active", Map.of("key-1", 700L, "key-2", 50L)))
+        .expectNext(true)
+        .expectComplete()
+        .verify(TIMEOUT);
+    StepVerifier.create(store.keySpent(acct, "key-1"))
+        .expectNext(700L)
+        .expectComplete()
+        .verify(TIMEOUT);
+    StepVerifier.create(store.keySpent(acct, "key-2"))
+        .expectNext(50L)
+        .expectComplete()
+        .verify(TIMEOUT);
+    // A cap of 1 000 leaves 300 to key-1: 301 is refused, 300 is held.
+    Instant far = Instant.now().plusSeconds(600);
+    StepVerifier.create(store.reserve(acct, id("r"), 301, far, "key-1", "mini", "p", 1_000L))
+        .assertNext(r -> assertThat(r.outcome()).isEqualTo(Reservation.Outcome.SPEND_CAP_REACHED))
+        .expectComplete()
+        .verify(TIMEOUT);
+    StepVerifier.create(store.reserve(acct, id("r"), 300, far, "key-1", "mini", "p", 1_000L))
+        .assertNext(r -> assertThat(r.outcome()).isEqualTo(Reservation.Outcome.GRANTED))
         .expectComplete()
         .verify(TIMEOUT);
   }

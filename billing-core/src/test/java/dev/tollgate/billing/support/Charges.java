@@ -68,4 +68,33 @@ public final class Charges {
         c.durationMs(),
         c.settledAtMs());
   }
+
+  /** The same charge, made with another key. */
+  public static SettledCharge byKey(SettledCharge c, String keyId) {
+    return new SettledCharge(
+        c.streamId(),
+        c.requestId(),
+        c.accountId(),
+        keyId,
+        c.model(),
+        c.provider(),
+        c.status(),
+        c.source(),
+        c.promptTokens(),
+        c.completionTokens(),
+        c.cachedTokens(),
+        c.reasoningTokens(),
+        c.cost(),
+        c.charged(),
+        c.fromAllowance(),
+        c.fromBalance(),
+        c.uncollected(),
+        c.priceVersion(),
+        c.markupPpm(),
+        c.discountPpm(),
+        c.startedAtMs(),
+        c.ttftMs(),
+        c.durationMs(),
+        c.settledAtMs());
+  }
 }

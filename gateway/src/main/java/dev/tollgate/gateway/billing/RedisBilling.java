@@ -102,18 +102,23 @@ public final class RedisBilling implements Billing {
                 });
   }
 
-  /** Copies an account from PostgreSQL into Redis (never over an account Redis already has). */
+  /**
+   * Copies an account from PostgreSQL into Redis (never over an account Redis already has), with
+   * what its keys have spent, so that spend caps hold after Redis lost the account.
+   */
   private Mono<Boolean> load(String accountId) {
     return accounts
         .find(accountId)
+        .zipWith(accounts.keySpend(accountId))
         .flatMap(
-            row ->
+            found ->
                 holds.loadAccount(
                     accountId,
-                    row.balanceNanos(),
-                    row.allowanceLeftNanos(),
-                    row.discountPpm(),
-                    row.status().wireName()))
+                    found.getT1().balanceNanos(),
+                    found.getT1().allowanceLeftNanos(),
+                    found.getT1().discountPpm(),
+                    found.getT1().status().wireName(),
+                    found.getT2()))
         .switchIfEmpty(Mono.error(GatewayException.accountInactive()));
   }
 

@@ -3,11 +3,17 @@ package dev.tollgate.gateway.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.adapter.Json;
+import dev.tollgate.billing.redis.BillingKeys;
 import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.gateway.billing.BillingTestSupport;
 import dev.tollgate.gateway.support.TestServices;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +53,7 @@ class KeyLimitsEnforcementTest {
 
   @LocalServerPort int port;
   @Autowired HoldStore holds;
+  @Autowired BillingKeys billingKeys;
   @Autowired StatefulRedisConnection<String, String> redis;
 
   WebTestClient admin;
@@ -162,6 +169,43 @@ class KeyLimitsEnforcementTest {
         .isLessThanOrEqualTo(2 * each);
     // The account still pays for its other keys.
     chat(newKey(account, "{}"), chatBody("paid", 10, false), 200);
+  }
+
+  @Test
+  void aKeysSpendCapHoldsAfterRedisLostItsAccount() throws Exception {
+    long each = BillingTestSupport.cost(BillingTestSupport.PROMPT_TOKENS, 10);
+    String account = newAccount();
+    String key = newKey(account, "{\"limits\":{\"spend_cap\":\"0.00007\"}}");
+    String capped = keyId;
+    chat(key, chatBody("paid", 10, false), 200);
+    chat(key, chatBody("paid", 10, false), 200);
+    // Both charges reach PostgreSQL (the flusher), with the key's total spend.
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (pgKeySpent(capped) < 2 * each && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(pgKeySpent(capped)).isEqualTo(2 * each);
+
+    // Redis loses the account (a restart without persistence, an eviction by mistake).
+    assertThat(redis.sync().del(billingKeys.account(account))).isEqualTo(1);
+
+    // Reloaded from PostgreSQL with what the key spent: the cap still refuses the third request.
+    EntityExchangeResult<byte[]> refused = chat(key, chatBody("paid", 10, false), 403);
+    JsonNode error = Json.MAPPER.readTree(refused.getResponseBody()).path("error");
+    assertThat(error.path("code").asString()).isEqualTo("spend_cap_reached");
+    assertThat(holds.keySpent(account, capped).block(Duration.ofSeconds(5))).isEqualTo(2 * each);
+    // The account itself still pays for another key.
+    chat(newKey(account, "{}"), chatBody("paid", 10, false), 200);
+  }
+
+  static long pgKeySpent(String keyId) throws SQLException {
+    try (Connection c = DriverManager.getConnection(TestServices.jdbcUrl(), "postgres", "");
+        PreparedStatement s = c.prepareStatement("SELECT spent_nanos FROM api_keys WHERE id = ?")) {
+      s.setString(1, keyId);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? rs.getLong(1) : -1;
+      }
+    }
   }
 
   @Test
