@@ -151,10 +151,24 @@ final class GeminiContentMapper {
     return parts;
   }
 
-  /** The assistant's text and its tool calls, which become {@code functionCall} parts. */
+  /**
+   * Stands in for a thought signature the client did not keep. Gemini 3 refuses a model turn whose
+   * first function call has no signature; this value, which Google documents for replaying calls
+   * that did not come from Gemini 3, makes it skip the check (other models ignore it).
+   */
+  static final String SKIP_SIGNATURE = "skip_thought_signature_validator";
+
+  /**
+   * The assistant's text and its tool calls, which become {@code functionCall} parts. A call's
+   * thought signature comes back from {@code extra_content.google.thought_signature}, where the
+   * adapter put it; when the client kept none for the turn, the first call gets {@link
+   * #SKIP_SIGNATURE}.
+   */
   private static ArrayNode modelParts(JsonNode message, String at, Map<String, String> toolNames) {
     ArrayNode parts = textParts(message.path("content"), at);
     JsonNode calls = message.path("tool_calls");
+    ObjectNode firstCall = null;
+    boolean signed = false;
     for (int j = 0; j < calls.size(); j++) {
       JsonNode call = calls.get(j);
       String callAt = at + ".tool_calls[" + j + "]";
@@ -174,7 +188,14 @@ final class GeminiContentMapper {
           GeminiWire.string(call.path("extra_content").path("google").path("thought_signature"));
       if (signature != null) {
         part.put("thoughtSignature", signature);
+        signed = true;
       }
+      if (firstCall == null) {
+        firstCall = part;
+      }
+    }
+    if (firstCall != null && !signed) {
+      firstCall.put("thoughtSignature", SKIP_SIGNATURE);
     }
     return parts;
   }

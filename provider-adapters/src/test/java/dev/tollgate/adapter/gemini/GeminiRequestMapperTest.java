@@ -120,6 +120,24 @@ class GeminiRequestMapperTest {
   }
 
   @Test
+  void aTurnWhoseCallsLostTheirSignatureGetsTheDocumentedStandIn() {
+    JsonNode out =
+        map(
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"},"
+                + "{\"role\":\"assistant\",\"tool_calls\":["
+                + "{\"id\":\"a\",\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}},"
+                + "{\"id\":\"b\",\"type\":\"function\",\"function\":{\"name\":\"g\",\"arguments\":\"\"}}]},"
+                + "{\"role\":\"tool\",\"tool_call_id\":\"a\",\"content\":\"1\"},"
+                + "{\"role\":\"tool\",\"tool_call_id\":\"b\",\"content\":\"2\"}]}");
+
+    JsonNode parts = out.path("contents").get(1).path("parts");
+    assertThat(parts.get(0).path("thoughtSignature").asString())
+        .isEqualTo("skip_thought_signature_validator");
+    assertThat(parts.get(1).has("thoughtSignature")).isFalse();
+    assertThat(parts.get(1).path("functionCall").path("args")).isEqualTo(JSON.readTree("{}"));
+  }
+
+  @Test
   void toolsAreFunctionDeclarationsWithTheirJsonSchema() {
     JsonNode out =
         map(
