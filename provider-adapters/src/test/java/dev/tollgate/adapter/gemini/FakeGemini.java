@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -27,7 +28,10 @@ final class FakeGemini implements AutoCloseable {
     Mono<Void> answer(HttpServerResponse response);
   }
 
-  record Received(String uri, String apiKey, String body) {}
+  /**
+   * @param closed completes when the request's connection closes
+   */
+  record Received(String uri, String apiKey, String body, CompletableFuture<Void> closed) {}
 
   private final DisposableServer server;
   private final AtomicReference<Script> script = new AtomicReference<>(json(200, "{}"));
@@ -48,7 +52,9 @@ final class FakeGemini implements AutoCloseable {
                         .flatMap(
                             body -> {
                               String key = request.requestHeaders().get("x-goog-api-key", "");
-                              received.add(new Received(request.uri(), key, body));
+                              CompletableFuture<Void> closed = new CompletableFuture<>();
+                              request.withConnection(c -> c.onDispose(() -> closed.complete(null)));
+                              received.add(new Received(request.uri(), key, body, closed));
                               return script.get().answer(response);
                             }))
             .bindNow();
@@ -112,6 +118,15 @@ final class FakeGemini implements AutoCloseable {
             .then()
             .then(Mono.delay(Duration.ofMillis(100)))
             .then(Mono.fromRunnable(() -> response.withConnection(c -> c.channel().close())));
+  }
+
+  /** Sends {@code first}, then nothing more, keeping the connection open. */
+  static Script sseThenSilence(String first) {
+    return response ->
+        response
+            .header("content-type", "text/event-stream")
+            .sendString(Flux.concat(Mono.just(first), Mono.never()))
+            .then();
   }
 
   static Script delayed(Duration delay, Script then) {

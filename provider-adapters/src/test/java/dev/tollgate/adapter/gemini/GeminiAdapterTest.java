@@ -416,7 +416,37 @@ class GeminiAdapterTest {
     upstream.take();
   }
 
-  // ---- timeouts ----
+  // ---- cancel and timeouts ----
+
+  @Test
+  void cancellingTheStreamClosesTheUpstreamConnection() throws Exception {
+    upstream.script(
+        FakeGemini.sse(
+            Fixtures.bytes("gemini/stream_generate_content.sse"), 16, Duration.ofMillis(200)));
+
+    StepVerifier.create(adapter.stream(hello()), 1)
+        .assertNext(e -> assertThat(e.text()).isEqualTo("The"))
+        .thenCancel()
+        .verify(WAIT);
+
+    // the upstream would have needed seconds more to finish the stream
+    upstream.take().closed().get(2, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  @Test
+  void upstreamSilentPastTheIdleTimeoutMidStream() throws InterruptedException {
+    upstream.script(FakeGemini.sseThenSilence(firstEventOf("gemini/stream_generate_content.sse")));
+
+    StepVerifier.create(adapter.stream(hello()))
+        .expectNextCount(1)
+        .expectErrorSatisfies(
+            e ->
+                assertThat(e)
+                    .isInstanceOfSatisfying(
+                        UpstreamException.class, u -> assertThat(u.isTimeout()).isTrue()))
+        .verify(WAIT);
+    upstream.take();
+  }
 
   @Test
   void upstreamSilentPastTheFirstByteTimeout() throws InterruptedException {
