@@ -24,8 +24,6 @@ class GeminiAdapterFactoryTest {
   void withoutABaseUrlTheAdapterUsesGooglesAndABadOptionIsNamed() {
     assertThat(new GeminiAdapterFactory().create(spec(Map.of()), Map.of()))
         .isInstanceOf(GeminiAdapter.class);
-    assertThat(GeminiAdapter.DEFAULT_BASE_URL)
-        .isEqualTo("https://generativelanguage.googleapis.com/v1beta");
 
     assertThatThrownBy(
             () ->
