@@ -10,6 +10,7 @@ import dev.tollgate.adapter.TokenUsage;
 import dev.tollgate.adapter.UpstreamEvent;
 import dev.tollgate.adapter.UpstreamEvent.Kind;
 import dev.tollgate.adapter.UpstreamException;
+import dev.tollgate.adapter.openai.OpenAiStreamDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -185,6 +186,20 @@ class GeminiStreamDecoderTest {
         .toList();
   }
 
+  @ParameterizedTest
+  @MethodSource("streams")
+  void theOpenAiDecoderReadsTheSameMeteringFactsFromTheChunks(String fixture) {
+    // what the adapter reports for metering is what an OpenAI-dialect reader finds in the bytes
+    for (UpstreamEvent e : translate(fixture)) {
+      UpstreamEvent read = OpenAiStreamDecoder.decode(e.bytes());
+      assertThat(read.kind()).as(GeminiStreams.latin1(e)).isEqualTo(e.kind());
+      assertThat(read.text()).as(GeminiStreams.latin1(e)).isEqualTo(e.text());
+      assertThat(read.reasoning()).isEqualTo(e.reasoning());
+      assertThat(read.usage()).isEqualTo(e.usage());
+      assertThat(read.finishReason()).isEqualTo(e.finishReason());
+    }
+  }
+
   @Test
   void aFunctionCallIsOneWholeToolCallWithItsThoughtSignature() {
     List<UpstreamEvent> events = translate("gemini/stream_generate_content_function_call.sse");
@@ -217,6 +232,9 @@ class GeminiStreamDecoderTest {
     assertThat(delta.path("content").asString()).isEqualTo("Four.");
     assertThat(event.reasoning()).isEqualTo("Let me think.");
     assertThat(event.text()).isEqualTo("Four.");
+    UpstreamEvent read = OpenAiStreamDecoder.decode(event.bytes());
+    assertThat(read.reasoning()).isEqualTo("Let me think.");
+    assertThat(read.text()).isEqualTo("Four.");
   }
 
   @Test
