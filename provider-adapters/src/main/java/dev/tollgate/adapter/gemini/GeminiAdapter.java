@@ -1,0 +1,204 @@
+package dev.tollgate.adapter.gemini;
+
+import dev.tollgate.adapter.ChatCall;
+import dev.tollgate.adapter.ProviderAdapter;
+import dev.tollgate.adapter.ProviderSpec;
+import dev.tollgate.adapter.UpstreamEvent;
+import dev.tollgate.adapter.UpstreamException;
+import dev.tollgate.adapter.UpstreamResponse;
+import dev.tollgate.adapter.sse.SseEventSplitter;
+import dev.tollgate.adapter.sse.SseEventSplitter.SseException;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.timeout.ReadTimeoutException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.ByteBufFlux;
+import reactor.netty.Connection;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.HttpClientResponse;
+import reactor.netty.http.client.PrematureCloseException;
+import reactor.netty.resources.ConnectionProvider;
+
+/**
+ * Google's Gemini API ({@code generateContent}, {@code streamGenerateContent?alt=sse}) behind the
+ * OpenAI chat-completions dialect: requests are translated by {@link GeminiRequestMapper}, streams
+ * by a {@link GeminiStreamDecoder} per stream, whole responses by {@link GeminiResponseMapper}.
+ *
+ * <p>One pooled Reactor Netty client per provider; the key travels in {@code x-goog-api-key}. The
+ * base URL defaults to {@value #DEFAULT_BASE_URL}. Option: {@code max-event-bytes}.
+ */
+public final class GeminiAdapter implements ProviderAdapter {
+
+  public static final String DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/v1beta";
+
+  private final ProviderSpec spec;
+  private final HttpClient client;
+  private final int maxEventBytes;
+
+  public GeminiAdapter(ProviderSpec spec) {
+    this.spec = Objects.requireNonNull(spec, "spec");
+    this.maxEventBytes = positiveIntOption(spec, "max-event-bytes", 16 << 20);
+    URI baseUrl = spec.baseUrl() == null ? URI.create(DEFAULT_BASE_URL) : spec.baseUrl();
+    ConnectionProvider pool =
+        ConnectionProvider.builder("tollgate-" + spec.name())
+            .maxConnections(spec.maxConnections())
+            .pendingAcquireMaxCount(-1)
+            .pendingAcquireTimeout(spec.timeouts().connect().plus(spec.timeouts().firstByte()))
+            .maxIdleTime(Duration.ofSeconds(50))
+            .evictInBackground(Duration.ofSeconds(30))
+            .build();
+    this.client =
+        HttpClient.create(pool)
+            .baseUrl(baseUrl.toString().replaceAll("/+$", ""))
+            .option(
+                ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                (int) Math.min(Integer.MAX_VALUE, spec.timeouts().connect().toMillis()))
+            .headers(
+                h -> {
+                  h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+                  if (!spec.apiKey().isEmpty()) {
+                    h.set("x-goog-api-key", spec.apiKey());
+                  }
+                });
+  }
+
+  private static int positiveIntOption(ProviderSpec spec, String name, int fallback) {
+    String value = spec.options().get(name);
+    if (value == null || value.isBlank()) {
+      return fallback;
+    }
+    try {
+      int parsed = Integer.parseInt(value.trim());
+      if (parsed > 0) {
+        return parsed;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(
+        "options." + name + ": '" + value + "' (expected: a whole number > 0)");
+  }
+
+  @Override
+  public Mono<UpstreamResponse> complete(ChatCall call) {
+    Objects.requireNonNull(call, "call");
+    return Mono.defer(
+            () -> {
+              byte[] body = GeminiRequestMapper.toUpstream(call); // a 400 here sends nothing
+              return client
+                  .post()
+                  .uri(GeminiRequestMapper.path(call.upstreamModel(), false))
+                  .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
+                  .responseSingle(
+                      (response, content) ->
+                          content
+                              .asByteArray()
+                              .defaultIfEmpty(new byte[0])
+                              .map(bytes -> toResponse(response, bytes, call.upstreamModel())));
+            })
+        .timeout(spec.timeouts().firstByte())
+        .onErrorMap(this::toUpstreamException);
+  }
+
+  private static UpstreamResponse toResponse(
+      HttpClientResponse response, byte[] bytes, String model) {
+    int status = response.status().code();
+    if (status >= 300) {
+      throw GeminiErrorMapper.fromResponse(status, bytes);
+    }
+    return GeminiResponseMapper.toResponse(bytes, model);
+  }
+
+  /**
+   * Streams a completion. As in the OpenAI adapter, timeouts are read-idle watches on the
+   * connection: the first-byte timeout until the body starts, then the idle timeout between reads.
+   * The splitter and decoder hold one stream's state and are made per subscription.
+   */
+  @Override
+  public Flux<UpstreamEvent> stream(ChatCall call) {
+    Objects.requireNonNull(call, "call");
+    long firstByteMillis = spec.timeouts().firstByte().toMillis();
+    long idleMillis = spec.timeouts().idle().toMillis();
+    return Flux.defer(
+            () -> {
+              byte[] body = GeminiRequestMapper.toUpstream(call); // a 400 here sends nothing
+              return client
+                  .doOnRequest((request, connection) -> watchReads(connection, firstByteMillis))
+                  .post()
+                  .uri(GeminiRequestMapper.path(call.upstreamModel(), true))
+                  .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
+                  .responseConnection(
+                      (response, connection) ->
+                          events(response, connection, idleMillis, call.upstreamModel()));
+            })
+        .onErrorMap(this::toUpstreamException);
+  }
+
+  private static void watchReads(Connection connection, long millis) {
+    connection.onReadIdle(
+        millis,
+        () -> connection.channel().pipeline().fireExceptionCaught(ReadTimeoutException.INSTANCE));
+  }
+
+  private Flux<UpstreamEvent> events(
+      HttpClientResponse response, Connection connection, long idleMillis, String model) {
+    ByteBufFlux content = connection.inbound().receive();
+    int status = response.status().code();
+    if (status >= 300) {
+      return content
+          .aggregate()
+          .asByteArray()
+          .defaultIfEmpty(new byte[0])
+          .flatMapMany(bytes -> Flux.error(GeminiErrorMapper.fromResponse(status, bytes)));
+    }
+    SseEventSplitter splitter = new SseEventSplitter(maxEventBytes);
+    GeminiStreamDecoder decoder = new GeminiStreamDecoder(model);
+    boolean[] receiving = {false};
+    // Each read is split and translated while its buffer is valid (map runs on receipt).
+    return content
+        .map(
+            buffer -> {
+              if (!receiving[0]) {
+                receiving[0] = true;
+                watchReads(connection, idleMillis);
+              }
+              return TranslatedRead.of(decoder, splitter.feed(buffer), false);
+            })
+        .concatWith(Mono.fromSupplier(() -> TranslatedRead.of(decoder, splitter.finish(), true)))
+        .concatMapIterable(read -> read);
+  }
+
+  private Throwable toUpstreamException(Throwable e) {
+    if (e instanceof UpstreamException) {
+      return e;
+    }
+    if (e instanceof TimeoutException || e instanceof ReadTimeoutException) {
+      return UpstreamException.timeout("upstream " + spec.name() + " did not answer in time");
+    }
+    if (e instanceof SseException) {
+      return UpstreamException.protocol(e.getMessage(), e);
+    }
+    if (e instanceof PrematureCloseException) {
+      return UpstreamException.unavailable(
+          "upstream " + spec.name() + " closed the connection early", e);
+    }
+    @Nullable Throwable root = e;
+    while (root != null) {
+      if (root instanceof ConnectException
+          || root instanceof io.netty.channel.ConnectTimeoutException) {
+        return UpstreamException.unavailable("could not connect to upstream " + spec.name(), e);
+      }
+      root = root.getCause();
+    }
+    return UpstreamException.unavailable("upstream " + spec.name() + " failed", e);
+  }
+}
