@@ -16,6 +16,7 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.resources.LoopResources;
 
 /**
  * A tiny identity provider for tests: an RSA key pair, its JWKS served over HTTP on port 0, and
@@ -40,7 +41,9 @@ public final class Tokens {
     }
     String body = new JWKSet(key.toPublicJWK()).toString();
     jwks =
+        // Its own event loop: Reactor Netty's global one is disposed when a test context closes.
         HttpServer.create()
+            .runOn(LoopResources.create("test-jwks", 1, true))
             .host("127.0.0.1")
             .port(0)
             .route(
