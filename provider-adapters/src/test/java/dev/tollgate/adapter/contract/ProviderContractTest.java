@@ -3,6 +3,7 @@ package dev.tollgate.adapter.contract;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.adapter.ChatCall;
+import dev.tollgate.adapter.Fixtures;
 import dev.tollgate.adapter.ProviderAdapter;
 import dev.tollgate.adapter.ProviderAdapterFactory;
 import dev.tollgate.adapter.ProviderSpec;
@@ -13,12 +14,15 @@ import dev.tollgate.adapter.UpstreamException;
 import dev.tollgate.adapter.UpstreamResponse;
 import dev.tollgate.adapter.contract.ReplayUpstream.Answer;
 import dev.tollgate.adapter.contract.ReplayUpstream.Request;
+import dev.tollgate.adapter.sse.SseStreams;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
@@ -156,7 +160,7 @@ public abstract class ProviderContractTest {
   /** Default: the text stream, cut off after half of its events. */
   protected MidStream midStreamFailure() {
     Success text = streamText().orElseThrow();
-    int events = dev.tollgate.adapter.sse.SseStreams.referenceSplit(fixtureBytes(text)).size();
+    int events = SseStreams.referenceSplit(fixtureBytes(text)).size();
     return new MidStream(text.fixture(), events / 2, null);
   }
 
@@ -334,7 +338,7 @@ public abstract class ProviderContractTest {
     up().answer(
             new Answer(
                 upstreamUri(true), 200, m.fixture(), m.eventsBeforeFailure(), m.appendFixture()));
-    List<UpstreamEvent> events = new java.util.ArrayList<>();
+    List<UpstreamEvent> events = new ArrayList<>();
 
     StepVerifier.create(adapter().stream(call(false)))
         .thenConsumeWhile(
@@ -423,15 +427,15 @@ public abstract class ProviderContractTest {
   }
 
   private static byte[] fixtureBytes(Success s) {
-    return dev.tollgate.adapter.Fixtures.bytes(s.fixture());
+    return Fixtures.bytes(s.fixture());
   }
 
   private ReplayUpstream up() {
-    return java.util.Objects.requireNonNull(upstream, "upstream");
+    return Objects.requireNonNull(upstream, "upstream");
   }
 
   private ProviderAdapter adapter() {
-    return java.util.Objects.requireNonNull(adapter, "adapter");
+    return Objects.requireNonNull(adapter, "adapter");
   }
 
   /**
