@@ -179,21 +179,39 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter, Embedding
         .concatWith(
             Mono.fromSupplier(() -> EventBatch.of(splitter.finish()).observedBy(end::observe)))
         .concatMapIterable(Function.identity())
+        .filter(end::relay)
         .concatWith(Mono.defer(end::check));
   }
 
-  /** Tells a finished stream from one the upstream cut off. Per stream; not thread-safe. */
+  /**
+   * Tells a finished stream from one the upstream cut off, and drops the comments that come before
+   * the first data event. Per stream; not thread-safe.
+   */
   private static final class StreamEnd {
     private boolean receiving;
+    private boolean data;
     private boolean done;
     private boolean finished;
 
     void observe(UpstreamEvent event) {
+      if (event.kind() != Kind.COMMENT) {
+        data = true;
+      }
       if (event.kind() == Kind.DONE) {
         done = true;
       } else if (event.finishReason() != null || event.kind() == Kind.USAGE_ONLY) {
         finished = true;
       }
+    }
+
+    /**
+     * Leading comments (OpenRouter's {@code : OPENROUTER PROCESSING} while it picks a provider) are
+     * not relayed: the client would count as served, so an upstream failure before the first token
+     * would reach it inside a 200 stream and be billed as a partial request. They still count as
+     * reads for the timeouts. Comments after the first data event are relayed as they are.
+     */
+    boolean relay(UpstreamEvent event) {
+      return data || event.kind() != Kind.COMMENT;
     }
 
     Mono<UpstreamEvent> check() {

@@ -334,27 +334,9 @@ public abstract class ProviderContractTest {
 
   @Test
   void upstreamFailureDuringTheStream() throws Exception {
-    MidStream m = midStreamFailure();
-    up().answer(
-            new Answer(
-                upstreamUri(true), 200, m.fixture(), m.eventsBeforeFailure(), m.appendFixture()));
-    List<UpstreamEvent> events = new ArrayList<>();
+    List<UpstreamEvent> events = streamFailing(midStreamFailure());
 
-    StepVerifier.create(adapter().stream(call(false)))
-        .thenConsumeWhile(
-            e -> {
-              events.add(e);
-              return true;
-            })
-        .expectErrorSatisfies(
-            e -> {
-              assertThat(e).isInstanceOf(UpstreamException.class);
-              assertThat(((UpstreamException) e).status()).isBetween(500, 599);
-            })
-        .verify(TIMEOUT);
     assertThat(events).anyMatch(e -> e.kind() == Kind.CHUNK);
-    assertThat(events).noneMatch(e -> e.kind() == Kind.DONE);
-    events.forEach(ProviderContractTest::assertOpenAiEvent);
   }
 
   // ---- helpers ----
@@ -376,6 +358,33 @@ public abstract class ProviderContractTest {
    */
   protected final List<UpstreamEvent> streamFixture(String fixture) throws Exception {
     return stream(Success.text(fixture, "", TokenUsage.ZERO), false).events();
+  }
+
+  /**
+   * For a subclass's own tests too: streams a failing upstream ({@link MidStream}) and returns the
+   * events the adapter emitted before it failed with a 5xx {@link UpstreamException}; none of them
+   * is {@code DONE}, each is a valid OpenAI event.
+   */
+  protected final List<UpstreamEvent> streamFailing(MidStream m) {
+    up().answer(
+            new Answer(
+                upstreamUri(true), 200, m.fixture(), m.eventsBeforeFailure(), m.appendFixture()));
+    List<UpstreamEvent> events = new ArrayList<>();
+    StepVerifier.create(adapter().stream(call(false)))
+        .thenConsumeWhile(
+            e -> {
+              events.add(e);
+              return true;
+            })
+        .expectErrorSatisfies(
+            e -> {
+              assertThat(e).isInstanceOf(UpstreamException.class);
+              assertThat(((UpstreamException) e).status()).isBetween(500, 599);
+            })
+        .verify(TIMEOUT);
+    assertThat(events).noneMatch(e -> e.kind() == Kind.DONE);
+    events.forEach(ProviderContractTest::assertOpenAiEvent);
+    return events;
   }
 
   private Streamed stream(Success s, boolean tools) throws Exception {

@@ -91,15 +91,17 @@ class OpenRouterContractTest extends ProviderContractTest {
   }
 
   /**
-   * The comments are relayed as comments (an SSE client ignores them) and change nothing in the
-   * metering; {@code reasoning_details} repeats {@code reasoning} and is not counted a second time.
+   * The comments before the first data event are dropped, the ones between events relayed as
+   * comments (an SSE client ignores them); neither changes the metering. {@code reasoning_details}
+   * repeats {@code reasoning} and is not counted a second time.
    */
   @Test
-  void processingCommentsAreRelayedAndReasoningIsCountedOnce() throws Exception {
+  void processingCommentsChangeNothingAndReasoningIsCountedOnce() throws Exception {
     List<UpstreamEvent> events = streamFixture(STREAM);
 
+    assertThat(events.getFirst().kind()).isEqualTo(Kind.CHUNK);
     List<UpstreamEvent> comments = events.stream().filter(e -> e.kind() == Kind.COMMENT).toList();
-    assertThat(comments).hasSize(4);
+    assertThat(comments).hasSize(2); // of 4: the 2 leading ones are dropped
     for (UpstreamEvent comment : comments) {
       assertThat(new String(comment.bytes(), StandardCharsets.UTF_8))
           .isEqualTo(": OPENROUTER PROCESSING\n\n");
@@ -111,5 +113,17 @@ class OpenRouterContractTest extends ProviderContractTest {
             "", events.stream().map(UpstreamEvent::reasoning).filter(Objects::nonNull).toList());
     assertThat(reasoning).isEqualTo("This is a simple arithmetic question. 2+2 equals 4.");
     assertThat(events.stream().filter(e -> e.usage() != null)).hasSize(1);
+  }
+
+  /**
+   * Regression: a stream that fails after only OpenRouter's processing comments reached the gateway
+   * used to count as served (the comments were relayed), so the failure went to the client inside a
+   * 200 stream and was billed as partial. Now nothing is emitted before the failure.
+   */
+  @Test
+  void aFailureAfterOnlyProcessingCommentsEmitsNothing() {
+    List<UpstreamEvent> events = streamFailing(new MidStream(STREAM, 2, null));
+
+    assertThat(events).isEmpty();
   }
 }
