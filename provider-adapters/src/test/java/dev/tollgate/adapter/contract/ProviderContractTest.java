@@ -67,7 +67,12 @@ import tools.jackson.databind.node.ObjectNode;
  *       #assertAuthenticated(HttpHeaders)} (default {@code Authorization: Bearer <key>}), {@link
  *       #assertRequest(JsonNode, boolean)} (default: nothing), {@link #request(boolean)}, and
  *       {@link #usageReportedOnce()} (false for an upstream that reports usage on every chunk).
+ *   <li>For a provider's own extra tests: {@link #streamFixture(String)} and {@link
+ *       #streamFailing(MidStream)} replay a fixture through the same fake and checks.
  * </ul>
+ *
+ * <p>The fake answers every scenario with the same adapter instance (one per class), so pooled
+ * connections are reused across scenarios, as in the gateway.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class ProviderContractTest {
