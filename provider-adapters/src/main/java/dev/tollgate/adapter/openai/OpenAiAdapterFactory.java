@@ -5,7 +5,10 @@ import dev.tollgate.adapter.ProviderAdapterFactory;
 import dev.tollgate.adapter.ProviderSpec;
 import java.util.Map;
 
-/** Type {@code openai}: OpenAI and any server that speaks its chat-completions API. */
+/**
+ * Type {@code openai}: OpenAI and any server that speaks its chat-completions API. The option
+ * {@code preset} names the server ({@link OpenAiPreset}); the adapter also serves embeddings.
+ */
 public final class OpenAiAdapterFactory implements ProviderAdapterFactory {
 
   @Override

@@ -1,6 +1,9 @@
 package dev.tollgate.adapter.openai;
 
 import dev.tollgate.adapter.ChatCall;
+import dev.tollgate.adapter.EmbeddingsCall;
+import dev.tollgate.adapter.EmbeddingsCapable;
+import dev.tollgate.adapter.EmbeddingsResponse;
 import dev.tollgate.adapter.ProviderAdapter;
 import dev.tollgate.adapter.ProviderSpec;
 import dev.tollgate.adapter.UpstreamEvent;
@@ -12,14 +15,13 @@ import dev.tollgate.adapter.sse.SseEventSplitter;
 import dev.tollgate.adapter.sse.SseEventSplitter.SseException;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelOption;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.timeout.ReadTimeoutException;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -34,27 +36,25 @@ import tools.jackson.core.JacksonException;
 /**
  * Any server that speaks OpenAI's chat-completions API. Same dialect as the gateway, so this is the
  * pass-through path: the request body is forwarded with the model name swapped and usage requested;
- * events are relayed byte for byte and only scanned for usage.
+ * events are relayed byte for byte and only scanned for usage. Also serves embeddings.
  *
- * <p>One pooled Reactor Netty client per provider. Options: {@code stream-options} ({@code false}
- * for servers that reject {@code stream_options}), {@code max-event-bytes}.
+ * <p>One pooled Reactor Netty client per provider. Where the server lives, how it takes the key and
+ * how its URLs look come from its {@link OpenAiPreset} (option {@code preset}); the options are
+ * read and checked by {@link OpenAiEndpoint}.
  */
-public final class OpenAiCompatibleAdapter implements ProviderAdapter {
-
-  private static final String CHAT_PATH = "/chat/completions";
+public final class OpenAiCompatibleAdapter implements ProviderAdapter, EmbeddingsCapable {
 
   private final ProviderSpec spec;
+  private final OpenAiEndpoint endpoint;
   private final HttpClient client;
-  private final boolean askForUsage;
-  private final int maxEventBytes;
 
+  /**
+   * @throws IllegalArgumentException naming the option and what was expected when the settings are
+   *     not usable
+   */
   public OpenAiCompatibleAdapter(ProviderSpec spec) {
     this.spec = Objects.requireNonNull(spec, "spec");
-    if (spec.baseUrl() == null) {
-      throw new IllegalArgumentException("base-url: missing (expected: the API base URL)");
-    }
-    this.askForUsage = booleanOption(spec, "stream-options", true);
-    this.maxEventBytes = positiveIntOption(spec, "max-event-bytes", 16 << 20);
+    this.endpoint = OpenAiEndpoint.of(spec);
     ConnectionProvider pool =
         ConnectionProvider.builder("tollgate-" + spec.name())
             .maxConnections(spec.maxConnections())
@@ -63,68 +63,60 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter {
             .maxIdleTime(Duration.ofSeconds(50))
             .evictInBackground(Duration.ofSeconds(30))
             .build();
-    String base = spec.baseUrl().toString().replaceAll("/+$", "");
     this.client =
         HttpClient.create(pool)
-            .baseUrl(base)
+            .baseUrl(endpoint.baseUrl())
             .option(
                 ChannelOption.CONNECT_TIMEOUT_MILLIS,
                 (int) Math.min(Integer.MAX_VALUE, spec.timeouts().connect().toMillis()))
-            .headers(
-                h -> {
-                  h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-                  if (!spec.apiKey().isEmpty()) {
-                    h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + spec.apiKey());
-                  }
-                });
+            .headers(endpoint::applyHeaders);
   }
 
-  private static boolean booleanOption(ProviderSpec spec, String name, boolean fallback) {
-    String value = spec.options().get(name);
-    if (value == null || value.isBlank()) {
-      return fallback;
-    }
-    return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
-      case "true" -> true;
-      case "false" -> false;
-      default ->
-          throw new IllegalArgumentException(
-              "options." + name + ": '" + value + "' (expected: true or false)");
-    };
-  }
-
-  private static int positiveIntOption(ProviderSpec spec, String name, int fallback) {
-    String value = spec.options().get(name);
-    if (value == null || value.isBlank()) {
-      return fallback;
-    }
-    try {
-      int parsed = Integer.parseInt(value.trim());
-      if (parsed > 0) {
-        return parsed;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new IllegalArgumentException(
-        "options." + name + ": '" + value + "' (expected: a whole number > 0)");
+  /** The preset this adapter was configured with. */
+  public OpenAiPreset preset() {
+    return endpoint.preset();
   }
 
   @Override
   public Mono<UpstreamResponse> complete(ChatCall call) {
+    return post(
+        endpoint.chatUri(call.upstreamModel()),
+        () -> OpenAiRequestMapper.toUpstream(call, false, endpoint.askForUsage()),
+        this::toResponse);
+  }
+
+  /** {@code POST /embeddings} (Azure: the deployment's); the response body is relayed as is. */
+  @Override
+  public Mono<EmbeddingsResponse> embed(EmbeddingsCall call) {
+    Objects.requireNonNull(call, "call");
+    return post(
+        endpoint.embeddingsUri(call.upstreamModel()),
+        () -> OpenAiRequestMapper.toUpstream(call),
+        bytes -> new EmbeddingsResponse(bytes, scanBody(bytes).usage));
+  }
+
+  /** Sends one request and reads its whole answer: an error status fails, else {@code read}. */
+  private <T> Mono<T> post(String uri, Supplier<byte[]> body, Function<byte[], T> read) {
     return Mono.defer(
             () -> {
-              byte[] body = OpenAiRequestMapper.toUpstream(call, false, askForUsage);
+              byte[] bytes = body.get();
               return client
                   .post()
-                  .uri(CHAT_PATH)
-                  .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
+                  .uri(uri)
+                  .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(bytes)))
                   .responseSingle(
                       (response, content) ->
                           content
                               .asByteArray()
                               .defaultIfEmpty(new byte[0])
-                              .map(bytes -> toResponse(response, bytes)));
+                              .map(
+                                  answer -> {
+                                    int status = response.status().code();
+                                    if (status >= 300) {
+                                      throw OpenAiErrorMapper.fromResponse(status, answer);
+                                    }
+                                    return read.apply(answer);
+                                  }));
             })
         .timeout(spec.timeouts().firstByte())
         .onErrorMap(this::toUpstreamException);
@@ -141,11 +133,11 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter {
     long idleMillis = spec.timeouts().idle().toMillis();
     return Flux.defer(
             () -> {
-              byte[] body = OpenAiRequestMapper.toUpstream(call, true, askForUsage);
+              byte[] body = OpenAiRequestMapper.toUpstream(call, true, endpoint.askForUsage());
               return client
                   .doOnRequest((request, connection) -> watchReads(connection, firstByteMillis))
                   .post()
-                  .uri(CHAT_PATH)
+                  .uri(endpoint.chatUri(call.upstreamModel()))
                   .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
                   .responseConnection(
                       (response, connection) -> events(response, connection, idleMillis));
@@ -171,7 +163,7 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter {
           .defaultIfEmpty(new byte[0])
           .flatMapMany(bytes -> Flux.error(OpenAiErrorMapper.fromResponse(status, bytes)));
     }
-    SseEventSplitter splitter = new SseEventSplitter(maxEventBytes);
+    SseEventSplitter splitter = new SseEventSplitter(endpoint.maxEventBytes());
     StreamEnd end = new StreamEnd();
     // Each network read is split, decoded and coalesced while its buffer is still valid (map runs
     // on receipt): the chunks of one read travel on as one event, one write to the client.
@@ -187,21 +179,39 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter {
         .concatWith(
             Mono.fromSupplier(() -> EventBatch.of(splitter.finish()).observedBy(end::observe)))
         .concatMapIterable(Function.identity())
+        .filter(end::relay)
         .concatWith(Mono.defer(end::check));
   }
 
-  /** Tells a finished stream from one the upstream cut off. Per stream; not thread-safe. */
+  /**
+   * Tells a finished stream from one the upstream cut off, and drops the comments that come before
+   * the first data event. Per stream; not thread-safe.
+   */
   private static final class StreamEnd {
     private boolean receiving;
+    private boolean data;
     private boolean done;
     private boolean finished;
 
     void observe(UpstreamEvent event) {
+      if (event.kind() != Kind.COMMENT) {
+        data = true;
+      }
       if (event.kind() == Kind.DONE) {
         done = true;
       } else if (event.finishReason() != null || event.kind() == Kind.USAGE_ONLY) {
         finished = true;
       }
+    }
+
+    /**
+     * Leading comments (OpenRouter's {@code : OPENROUTER PROCESSING} while it picks a provider) are
+     * not relayed: the client would count as served, so an upstream failure before the first token
+     * would reach it inside a 200 stream and be billed as a partial request. They still count as
+     * reads for the timeouts. Comments after the first data event are relayed as they are.
+     */
+    boolean relay(UpstreamEvent event) {
+      return data || event.kind() != Kind.COMMENT;
     }
 
     Mono<UpstreamEvent> check() {
@@ -213,11 +223,16 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter {
     }
   }
 
-  private UpstreamResponse toResponse(HttpClientResponse response, byte[] bytes) {
-    int status = response.status().code();
-    if (status >= 300) {
-      throw OpenAiErrorMapper.fromResponse(status, bytes);
-    }
+  private UpstreamResponse toResponse(byte[] bytes) {
+    Scan scan = scanBody(bytes);
+    String text = scan.text();
+    String reasoning = scan.reasoning();
+    return new UpstreamResponse(
+        bytes, scan.usage, text == null ? "" : text, reasoning == null ? "" : reasoning);
+  }
+
+  /** Reads a successful JSON body; an error object inside it is an upstream failure. */
+  private static Scan scanBody(byte[] bytes) {
     Scan scan;
     try {
       scan = OpenAiPayloadScanner.scan(bytes, 0, bytes.length);
@@ -227,10 +242,7 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter {
     if (scan.hasError) {
       throw OpenAiErrorMapper.fromResponse(502, bytes);
     }
-    String text = scan.text();
-    String reasoning = scan.reasoning();
-    return new UpstreamResponse(
-        bytes, scan.usage, text == null ? "" : text, reasoning == null ? "" : reasoning);
+    return scan;
   }
 
   private Throwable toUpstreamException(Throwable e) {

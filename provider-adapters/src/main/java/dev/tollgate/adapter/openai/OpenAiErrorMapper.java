@@ -1,8 +1,11 @@
 package dev.tollgate.adapter.openai;
 
+import dev.tollgate.adapter.Json;
 import dev.tollgate.adapter.UpstreamException;
 import dev.tollgate.adapter.openai.OpenAiPayloadScanner.Scan;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Maps an OpenAI-dialect error (a response or an in-stream event) to an {@link UpstreamException}.
@@ -21,6 +24,9 @@ public final class OpenAiErrorMapper {
         scan = null;
       }
     }
+    if ((scan == null || !scan.hasError) && "error".equals(topLevelObject(body))) {
+      return TopLevelError.read(status, body);
+    }
     String message =
         scan != null && scan.errorMessage != null
             ? scan.errorMessage
@@ -35,6 +41,19 @@ public final class OpenAiErrorMapper {
         null);
   }
 
+  /** The top-level {@code object} field's value, when the body is a JSON object that has one. */
+  private static @Nullable String topLevelObject(byte[] body) {
+    if (body.length == 0) {
+      return null;
+    }
+    try {
+      JsonNode root = Json.MAPPER.readTree(body);
+      return root.path("object").isString() ? root.path("object").asString() : null;
+    } catch (JacksonException notJson) {
+      return null;
+    }
+  }
+
   /** An error event inside a stream: an upstream failure (502) with the upstream's words. */
   static UpstreamException inStream(Scan scan) {
     String message = scan.errorMessage != null ? scan.errorMessage : "upstream sent an error event";
@@ -47,7 +66,7 @@ public final class OpenAiErrorMapper {
         null);
   }
 
-  private static String defaultType(int status) {
+  static String defaultType(int status) {
     return switch (status) {
       case 400, 404, 409, 413, 422 -> "invalid_request_error";
       case 401, 403 -> "authentication_error";

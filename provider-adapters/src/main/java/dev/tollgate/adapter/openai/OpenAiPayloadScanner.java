@@ -281,7 +281,8 @@ final class OpenAiPayloadScanner {
         case "prompt_tokens", "input_tokens" -> prompt = number(p, v);
         case "completion_tokens", "output_tokens" -> completion = number(p, v);
         case "prompt_tokens_details", "input_tokens_details" ->
-            cached = nestedNumber(p, v, "cached_tokens", cached);
+            cached = Math.max(cached, nestedNumber(p, v, "cached_tokens", 0));
+        case "prompt_cache_hit_tokens" -> cached = Math.max(cached, number(p, v)); // DeepSeek
         case "completion_tokens_details", "output_tokens_details" ->
             reasoning = nestedNumber(p, v, "reasoning_tokens", reasoning);
         default -> p.skipChildren();

@@ -1,6 +1,7 @@
 package dev.tollgate.adapter.openai;
 
 import dev.tollgate.adapter.ChatCall;
+import dev.tollgate.adapter.EmbeddingsCall;
 import dev.tollgate.adapter.Json;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -36,6 +37,17 @@ public final class OpenAiRequestMapper {
         body.put("stream", false);
       }
     }
+    return Json.MAPPER.writeValueAsBytes(body);
+  }
+
+  /**
+   * An embeddings request: only the model name is swapped.
+   *
+   * @return the request body to send, serialized once
+   */
+  public static byte[] toUpstream(EmbeddingsCall call) {
+    ObjectNode body = call.body();
+    body.put("model", call.upstreamModel());
     return Json.MAPPER.writeValueAsBytes(body);
   }
 }
