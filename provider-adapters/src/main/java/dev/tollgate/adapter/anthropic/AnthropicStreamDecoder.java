@@ -63,15 +63,25 @@ public final class AnthropicStreamDecoder {
    * @throws UpstreamException for an {@code error} event or an event that breaks the protocol
    */
   public List<UpstreamEvent> decode(byte[] event) {
-    byte[] data = SseEvent.data(event);
-    if (data == null || stopped) {
-      return List.of(); // comments, and anything after message_stop
+    if (stopped) {
+      return List.of(); // anything after message_stop
     }
-    JsonNode node;
+    int[] range = SseEvent.dataRange(event); // the usual single data line, read in place
+    byte[] data = range != null ? event : SseEvent.data(event);
+    if (data == null) {
+      return List.of(); // a comment
+    }
+    @Nullable JsonNode node;
     try {
-      node = Json.MAPPER.readTree(data);
+      node =
+          range != null
+              ? Json.MAPPER.readTree(data, range[0], range[1])
+              : Json.MAPPER.readTree(data);
     } catch (JacksonException e) {
       throw UpstreamException.protocol("upstream sent an event that is not valid JSON", e);
+    }
+    if (node == null || node.isMissingNode()) {
+      return List.of(); // an empty data line: a keep-alive
     }
     String type = node.path("type").asString("");
     switch (type) {

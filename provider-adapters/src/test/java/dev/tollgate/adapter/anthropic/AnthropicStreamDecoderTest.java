@@ -230,6 +230,32 @@ class AnthropicStreamDecoderTest {
   }
 
   @Test
+  void commentsAndEmptyDataLinesAreSkippedAndPingsKeepTheClientAlive() {
+    String stream =
+        ": a comment\n\n"
+            + start("msg_4", 1, 0, 0)
+            + "data:\n\n"
+            + event("{\"type\": \"ping\"}")
+            + event("{\"type\":\"some_future_event\",\"x\":1}")
+            + stop("end_turn", 2);
+
+    List<UpstreamEvent> events = decode(stream.getBytes(StandardCharsets.UTF_8));
+
+    assertThat(events.stream().map(UpstreamEvent::kind))
+        .containsExactly(Kind.CHUNK, Kind.COMMENT, Kind.CHUNK, Kind.USAGE_ONLY, Kind.DONE);
+  }
+
+  @Test
+  void anEventThatIsNotJsonIsAProtocolError() {
+    String stream = start("msg_5", 1, 0, 0) + "event: content_block_delta\ndata: {\"type\":\n\n";
+
+    assertThatThrownBy(() -> decode(stream.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOfSatisfying(
+            UpstreamException.class,
+            e -> assertThat(e.code()).isEqualTo("upstream_protocol_error"));
+  }
+
+  @Test
   void aToolCallWithoutArgumentsGetsAnEmptyObject() {
     String stream =
         start("msg_1", 10, 0, 0)
