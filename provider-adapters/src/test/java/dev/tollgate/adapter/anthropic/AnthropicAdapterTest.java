@@ -31,12 +31,15 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -273,6 +276,38 @@ class AnthropicAdapterTest {
             e -> assertThat(((UpstreamException) e).param()).isEqualTo("logprobs"))
         .verify(WAIT);
     assertThat(upstream.pending()).isZero();
+  }
+
+  @Test
+  void eachSubscriptionIsItsOwnStreamWithItsOwnDecoder() {
+    upstream.script(sse(Fixtures.bytes("anthropic/messages_stream_text_then_tool_use.sse"), 29));
+    Flux<UpstreamEvent> stream = adapter.stream(call(true, ""));
+
+    Transcript first = openAi(stream.collectList().block(WAIT));
+    Transcript second = openAi(stream.collectList().block(WAIT));
+
+    // a decoder shared by both would see a second message_start and fail, or number the second
+    // stream's tool call 1
+    assertThat(second).isEqualTo(first);
+    assertThat(second.calls()).hasSize(1);
+  }
+
+  @Test
+  void cancellingTheStreamCancelsTheUpstreamRequest() throws InterruptedException {
+    String text =
+        new String(Fixtures.bytes("anthropic/messages_stream_text.sse"), StandardCharsets.UTF_8);
+    byte[] head =
+        text.substring(0, text.indexOf("event: content_block_stop"))
+            .getBytes(StandardCharsets.UTF_8);
+    CountDownLatch cancelled = new CountDownLatch(1);
+    upstream.script(FakeAnthropicUpstream.endless(head, cancelled));
+
+    StepVerifier.create(adapter.stream(call(true, "")).filter(e -> e.text() != null).take(1))
+        .assertNext(e -> assertThat(e.text()).isNotEmpty())
+        .expectComplete()
+        .verify(WAIT);
+
+    assertThat(cancelled.await(5, TimeUnit.SECONDS)).isTrue();
   }
 
   @Test

@@ -119,6 +119,22 @@ final class FakeAnthropicUpstream implements AutoCloseable {
             .then();
   }
 
+  /**
+   * Sends {@code head}, then a ping every 50 ms until the client goes away, which counts down
+   * {@code cancelled}.
+   */
+  static Script endless(byte[] head, java.util.concurrent.CountDownLatch cancelled) {
+    byte[] ping = "event: ping\ndata: {\"type\": \"ping\"}\n\n".getBytes(StandardCharsets.UTF_8);
+    return (request, response) ->
+        response
+            .header("content-type", "text/event-stream")
+            .sendByteArray(
+                Flux.just(head)
+                    .concatWith(Flux.interval(Duration.ofMillis(50)).map(i -> ping))
+                    .doOnCancel(cancelled::countDown))
+            .then();
+  }
+
   /** Waits {@code delay} before answering with {@code then}. */
   static Script delayed(Duration delay, Script then) {
     return (request, response) ->
