@@ -29,9 +29,9 @@ class ConfigurationValidationTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "gateway.providers.x.type=nope | gateway.providers.x.type: 'nope' (expected one of: [mock, openai])",
-        "gateway.providers.x.base-url=http://h | gateway.providers.x.type: missing (expected one of: [mock, openai])",
-        "gateway.providers.x.type=openai | gateway.providers.x.base-url: missing (expected: the API base URL)",
+        "gateway.providers.x.type=nope | gateway.providers.x.type: 'nope' (expected one of: [anthropic, gemini, mock, openai])",
+        "gateway.providers.x.base-url=http://h | gateway.providers.x.type: missing (expected one of: [anthropic, gemini, mock, openai])",
+        "gateway.providers.x.type=openai;gateway.providers.x.options.preset=vllm | gateway.providers.x.base-url: missing (expected: the API base URL; preset vllm has no default)",
         "gateway.models[0].provider=local | gateway.models[0].id: missing (expected: the model name clients use)",
         "gateway.models[0].id=m;gateway.models[0].provider=elsewhere | gateway.models[0].provider: 'elsewhere' (expected one of the configured providers: [local, up])",
         "gateway.models[0].id=m;gateway.models[0].provider=local;gateway.models[1].id=m;gateway.models[1].provider=local | gateway.models[1].id: 'm' is configured twice",
