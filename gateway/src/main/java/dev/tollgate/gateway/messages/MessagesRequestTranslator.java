@@ -40,7 +40,7 @@ final class MessagesRequestTranslator {
         user(message.get("content"), at, messages);
       }
     }
-    out.put("max_tokens", request.get("max_tokens").asLong());
+    out.set("max_tokens", request.get("max_tokens"));
     if (request.path("stream").asBoolean(false)) {
       out.put("stream", true);
     }
