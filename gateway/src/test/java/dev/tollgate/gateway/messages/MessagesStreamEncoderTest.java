@@ -66,8 +66,7 @@ class MessagesStreamEncoderTest {
     assertThat(events.get(1).data().path("index").asInt()).isZero();
     assertThat(events.get(1).data().path("content_block").path("type").asString())
         .isEqualTo("text");
-    assertThat(events.get(2).data().path("delta").path("type").asString())
-        .isEqualTo("text_delta");
+    assertThat(events.get(2).data().path("delta").path("type").asString()).isEqualTo("text_delta");
     assertThat(joined(events, 0, "text"))
         .isEqualTo(
             "I'm unable to provide real-time weather updates. To get the current weather in San"
@@ -146,8 +145,7 @@ class MessagesStreamEncoderTest {
 
     assertThat(events.getFirst().type()).isEqualTo("message_start");
     assertThat(events.get(1).type()).isEqualTo("ping"); // ": OPENROUTER PROCESSING"
-    List<Sse> starts =
-        events.stream().filter(e -> e.type().equals("content_block_start")).toList();
+    List<Sse> starts = events.stream().filter(e -> e.type().equals("content_block_start")).toList();
     assertThat(starts).hasSize(2);
     assertThat(starts.get(0).data().path("content_block").path("type").asString())
         .isEqualTo("thinking");
@@ -178,8 +176,7 @@ class MessagesStreamEncoderTest {
     List<Sse> events =
         new EncoderHarness().run(Fixtures.read("mistral/chat_stream_magistral_thinking.sse"));
 
-    List<Sse> starts =
-        events.stream().filter(e -> e.type().equals("content_block_start")).toList();
+    List<Sse> starts = events.stream().filter(e -> e.type().equals("content_block_start")).toList();
     assertThat(starts)
         .extracting(e -> e.data().path("content_block").path("type").asString())
         .containsExactly("thinking", "text");
