@@ -207,9 +207,33 @@ class AnthropicSdkEndToEndTest extends GatewayTestBase {
     assertThat(block.asToolUse()._input().convert(Map.class))
         .isEqualTo(Map.of("city", "New York City"));
     assertThat(message.usage().outputTokens()).isEqualTo(16);
+    // message_start carried the local estimate; message_delta the upstream's report, which wins
+    assertThat(message.usage().inputTokens()).isEqualTo(44);
     UsageRecord record = usage.take();
     assertThat(record.streamed()).isTrue();
     assertThat(record.completionTokens()).isEqualTo(16);
+  }
+
+  @Test
+  void anUpstreamFailureMidStreamIsRaisedByTheSdk() throws Exception {
+    List<String> events =
+        FakeUpstream.events(Fixtures.read("openai/chat_stream_text_include_usage.sse"));
+    UPSTREAM.script(FakeUpstream.sseThenDrop(events.subList(0, 4)));
+    StringBuilder text = new StringBuilder();
+
+    assertThatThrownBy(
+            () -> {
+              try (StreamResponse<RawMessageStreamEvent> stream =
+                  client.messages().createStreaming(params("fake-model").build())) {
+                stream.stream()
+                    .flatMap(event -> event.contentBlockDelta().stream())
+                    .forEach(d -> d.delta().text().ifPresent(t -> text.append(t.text())));
+              }
+            })
+        .isInstanceOfSatisfying(
+            AnthropicServiceException.class, e -> assertThat(errorType(e)).isEqualTo("api_error"));
+    assertThat(text.toString()).isEqualTo("I'm unable to");
+    assertThat(usage.take().status()).isEqualTo(RequestStatus.UPSTREAM_ERROR);
   }
 
   @Test
