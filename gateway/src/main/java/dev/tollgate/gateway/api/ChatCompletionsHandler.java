@@ -1,185 +1,44 @@
 package dev.tollgate.gateway.api;
 
-import dev.tollgate.adapter.ChatCall;
-import dev.tollgate.adapter.tokens.TokenEstimator;
-import dev.tollgate.billing.metering.UsageSink;
-import dev.tollgate.gateway.auth.ApiKey;
-import dev.tollgate.gateway.auth.ApiKeyAuthFilter;
-import dev.tollgate.gateway.billing.Billing;
-import dev.tollgate.gateway.billing.BillingProperties;
-import dev.tollgate.gateway.billing.Tab;
-import dev.tollgate.gateway.billing.TabRequest;
 import dev.tollgate.gateway.config.GatewayProperties;
-import dev.tollgate.gateway.ratelimit.KeyLimitsGuard;
-import dev.tollgate.gateway.ratelimit.KeyLimitsGuard.Admission;
-import dev.tollgate.gateway.relay.RequestMeter;
-import dev.tollgate.gateway.relay.StreamRelay;
-import dev.tollgate.gateway.relay.UsageCost;
-import dev.tollgate.gateway.route.ModelCatalog;
-import dev.tollgate.gateway.route.ModelRoute;
-import dev.tollgate.gateway.web.RequestIds;
 import java.time.Instant;
-import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
-import org.springframework.web.reactive.function.BodyInserters;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
-import org.springframework.web.server.ServerWebExchange;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
- * {@code POST /v1/chat/completions}: checks the request, routes it, and relays the upstream's
- * answer, streamed or whole, metering it on the way. Maps HTTP to calls and back; nothing more.
+ * {@code POST /v1/chat/completions}: checks the request and hands it to the {@link ChatPipeline},
+ * which relays the upstream's answer as it came. Maps HTTP to calls and back; nothing more.
  */
 @Component
 public class ChatCompletionsHandler {
 
-  static final MediaType EVENT_STREAM =
-      MediaType.parseMediaType("text/event-stream; charset=utf-8");
-
   /** The request's cost, decimal in the account currency, on non-streamed responses. */
-  public static final String COST_HEADER = "x-gateway-cost";
+  public static final String COST_HEADER = ChatPipeline.COST_HEADER;
 
-  private final ModelCatalog catalog;
-  private final TokenEstimator estimator;
-  private final Billing billing;
-  private final UsageSink usageSink;
-  private final KeyLimitsGuard limits;
+  private final ChatPipeline pipeline;
   private final long maxRequestBytes;
-  private final long defaultOutputReserve;
 
-  public ChatCompletionsHandler(
-      ModelCatalog catalog,
-      TokenEstimator estimator,
-      Billing billing,
-      UsageSink usageSink,
-      KeyLimitsGuard limits,
-      GatewayProperties properties,
-      BillingProperties billingProperties) {
-    this.catalog = catalog;
-    this.estimator = estimator;
-    this.billing = billing;
-    this.usageSink = usageSink;
-    this.limits = limits;
+  public ChatCompletionsHandler(ChatPipeline pipeline, GatewayProperties properties) {
+    this.pipeline = pipeline;
     this.maxRequestBytes = properties.maxRequestSize().toBytes();
-    this.defaultOutputReserve = billingProperties.defaultOutputReserve();
   }
 
   public Mono<ServerResponse> handle(ServerRequest request) {
     long startNanos = System.nanoTime();
     Instant startedAt = Instant.now();
-    ServerWebExchange exchange = request.exchange();
     return JsonBodies.readObject(request, maxRequestBytes)
-        .flatMap(body -> route(exchange, body, startedAt, startNanos));
-  }
-
-  private Mono<ServerResponse> route(
-      ServerWebExchange exchange, ObjectNode body, Instant startedAt, long startNanos) {
-    String model = ChatRequests.validate(body);
-    ModelRoute route = catalog.find(model);
-    if (route == null) {
-      return Mono.error(GatewayException.unknownModel(model));
-    }
-    boolean stream = ChatRequests.streamed(body);
-    boolean wantsUsage = ChatRequests.wantsUsage(body);
-    String requestId = RequestIds.of(exchange);
-    ApiKey key = ApiKeyAuthFilter.keyOf(exchange);
-    KeyLimitsGuard.checkModel(key, model);
-    long promptEstimate = estimator.countPrompt(body);
-    long maxOutput = ChatRequests.maxOutputTokens(body, 0);
-    long outputReserve = maxOutput > 0 ? maxOutput : defaultOutputReserve;
-    TabRequest tabRequest =
-        new TabRequest(
-            requestId, key, model, route.provider(), promptEstimate, outputReserve, maxOutput > 0);
-    return limits
-        .admit(key, requestId, promptEstimate + outputReserve, exchange.getResponse().getHeaders())
         .flatMap(
-            admission ->
-                billing
-                    .open(tabRequest)
-                    // Refused or abandoned before the meter exists: nothing was used.
-                    .doOnError(e -> admission.finish(0))
-                    .doOnCancel(() -> admission.finish(0))
-                    .flatMap(
-                        tab ->
-                            relay(
-                                exchange,
-                                route,
-                                body,
-                                tab,
-                                admission,
-                                new RequestMeter.Context(
-                                    requestId,
-                                    key.id(),
-                                    model,
-                                    route.provider(),
-                                    promptEstimate,
-                                    stream,
-                                    startedAt,
-                                    startNanos),
-                                wantsUsage)));
-  }
-
-  private Mono<ServerResponse> relay(
-      ServerWebExchange exchange,
-      ModelRoute route,
-      ObjectNode body,
-      Tab tab,
-      Admission admission,
-      RequestMeter.Context context,
-      boolean wantsUsage) {
-    // The meter records exactly once however the request ends (cancel included): the admission
-    // ends with it, giving back the concurrency slot and correcting the tokens bucket.
-    UsageSink sink =
-        record -> {
-          admission.finish(record.promptTokens() + record.completionTokens());
-          usageSink.accept(record);
-        };
-    RequestMeter meter = new RequestMeter(context, estimator, tab, sink);
-    ChatCall call = new ChatCall(context.requestId(), body, route.upstreamModel(), wantsUsage);
-    return context.streamed()
-        ? streaming(exchange, route, call, meter, tab, wantsUsage)
-        : whole(route, call, meter, tab);
-  }
-
-  private Mono<ServerResponse> streaming(
-      ServerWebExchange exchange,
-      ModelRoute route,
-      ChatCall call,
-      RequestMeter meter,
-      Tab tab,
-      boolean wantsUsage) {
-    Flux<DataBuffer> events =
-        StreamRelay.relay(
-            route.adapter().stream(call),
-            meter,
-            tab,
-            wantsUsage,
-            exchange.getResponse().bufferFactory());
-    return ServerResponse.ok()
-        .contentType(EVENT_STREAM)
-        .header("Cache-Control", "no-cache")
-        .header("X-Accel-Buffering", "no")
-        .body(BodyInserters.fromDataBuffers(events));
-  }
-
-  private Mono<ServerResponse> whole(ModelRoute route, ChatCall call, RequestMeter meter, Tab tab) {
-    return route
-        .adapter()
-        .complete(call)
-        .doOnNext(meter::onResponse)
-        .doOnError(meter::onError)
-        .doFinally(meter::finish)
-        .flatMap(
-            response -> {
-              long cost = tab.cost(meter.usageSoFar());
-              return ServerResponse.ok()
-                  .contentType(MediaType.APPLICATION_JSON)
-                  .header(COST_HEADER, UsageCost.decimal(cost).toPlainString())
-                  .bodyValue(UsageCost.intoBody(response.body(), cost));
+            body -> {
+              String model = ChatRequests.validate(body);
+              return pipeline.serve(
+                  request.exchange(),
+                  body,
+                  model,
+                  new OpenAiDialect(ChatRequests.wantsUsage(body)),
+                  startedAt,
+                  startNanos);
             });
   }
 }

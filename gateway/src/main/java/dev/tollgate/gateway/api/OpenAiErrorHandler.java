@@ -1,6 +1,8 @@
 package dev.tollgate.gateway.api;
 
 import dev.tollgate.adapter.UpstreamException;
+import dev.tollgate.gateway.web.RequestIds;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.annotation.Order;
@@ -16,8 +18,9 @@ import org.springframework.web.server.WebExceptionHandler;
 import reactor.core.publisher.Mono;
 
 /**
- * The one place that turns exceptions into HTTP answers in the OpenAI error shape, with the
- * statuses client SDKs expect. Runs before Spring's default handler.
+ * The one place that turns exceptions into HTTP answers, with the statuses client SDKs expect: in
+ * the OpenAI error shape, or in the Anthropic one on the Anthropic Messages endpoint ({@link
+ * AnthropicErrors#appliesTo}). Runs before Spring's default handler.
  */
 @Component
 @Order(-2)
@@ -31,35 +34,21 @@ public class OpenAiErrorHandler implements WebExceptionHandler {
     if (response.isCommitted()) {
       return Mono.error(ex);
     }
-    int status;
+    int status = statusOf(ex);
     byte[] body;
-    switch (ex) {
-      case GatewayException e -> {
-        status = e.status();
-        body = OpenAiErrors.body(e);
-      }
-      case UpstreamException e -> {
-        status = e.status();
-        body = OpenAiErrors.body(e);
-      }
-      case ResponseStatusException e -> {
-        status = e.getStatusCode().value();
-        String message =
-            status == 404
-                ? "Unknown request URL: "
-                    + exchange.getRequest().getMethod()
-                    + " "
-                    + exchange.getRequest().getPath().value()
-                : e.getReason() != null ? e.getReason() : e.getStatusCode().toString();
-        body = OpenAiErrors.body(message, "invalid_request_error", null, null);
-      }
-      default -> {
-        log.error("Unexpected error on {}", exchange.getRequest().getPath().value(), ex);
-        status = HttpStatus.INTERNAL_SERVER_ERROR.value();
-        body =
-            OpenAiErrors.body(
-                "The gateway failed to handle the request.", "server_error", null, null);
-      }
+    if (AnthropicErrors.appliesTo(exchange.getRequest().getPath().value())) {
+      body = AnthropicErrors.body(status, messageOf(exchange, ex, status), requestIdOf(exchange));
+    } else {
+      body =
+          switch (ex) {
+            case GatewayException e -> OpenAiErrors.body(e);
+            case UpstreamException e -> OpenAiErrors.body(e);
+            case ResponseStatusException e ->
+                OpenAiErrors.body(
+                    messageOf(exchange, e, status), "invalid_request_error", null, null);
+            default ->
+                OpenAiErrors.body(messageOf(exchange, ex, status), "server_error", null, null);
+          };
     }
     response.setStatusCode(HttpStatusCode.valueOf(status));
     HttpHeaders headers = response.getHeaders();
@@ -68,5 +57,36 @@ public class OpenAiErrorHandler implements WebExceptionHandler {
     headers.setContentType(MediaType.APPLICATION_JSON);
     headers.setContentLength(body.length);
     return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
+  }
+
+  private static int statusOf(Throwable ex) {
+    return switch (ex) {
+      case GatewayException e -> e.status();
+      case UpstreamException e -> e.status();
+      case ResponseStatusException e -> e.getStatusCode().value();
+      default -> HttpStatus.INTERNAL_SERVER_ERROR.value();
+    };
+  }
+
+  private static String messageOf(ServerWebExchange exchange, Throwable ex, int status) {
+    return switch (ex) {
+      case GatewayException e -> String.valueOf(e.getMessage());
+      case UpstreamException e -> String.valueOf(e.getMessage());
+      case ResponseStatusException e ->
+          status == 404
+              ? "Unknown request URL: "
+                  + exchange.getRequest().getMethod()
+                  + " "
+                  + exchange.getRequest().getPath().value()
+              : e.getReason() != null ? e.getReason() : e.getStatusCode().toString();
+      default -> {
+        log.error("Unexpected error on {}", exchange.getRequest().getPath().value(), ex);
+        yield "The gateway failed to handle the request.";
+      }
+    };
+  }
+
+  private static @Nullable String requestIdOf(ServerWebExchange exchange) {
+    return exchange.getAttribute(RequestIds.ATTRIBUTE);
   }
 }

@@ -17,8 +17,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * Authenticates the data-plane API ({@code /v1/**}) with an API key from {@code Authorization:
- * Bearer <key>} or, as Anthropic SDKs send it, {@code x-api-key}. Refuses with 401 in the OpenAI
- * shape before anything else happens. The account owner's API ({@link AccountPaths}) also takes a
+ * Bearer <key>} or, as Anthropic SDKs send it, {@code x-api-key} (so {@code /v1/messages} is
+ * covered too). Refuses with 401 before anything else happens (in the OpenAI error shape; in
+ * Anthropic's on {@code /v1/messages}). The account owner's API ({@link AccountPaths}) also takes a
  * JWT instead, which this filter leaves to the account security chain. Clients that keep sending
  * wrong keys get their refusals later and later ({@link FailedKeyThrottle}).
  */

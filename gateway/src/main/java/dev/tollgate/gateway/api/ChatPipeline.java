@@ -1,0 +1,192 @@
+package dev.tollgate.gateway.api;
+
+import dev.tollgate.adapter.ChatCall;
+import dev.tollgate.adapter.TokenUsage;
+import dev.tollgate.adapter.tokens.TokenEstimator;
+import dev.tollgate.billing.metering.UsageSink;
+import dev.tollgate.gateway.auth.ApiKey;
+import dev.tollgate.gateway.auth.ApiKeyAuthFilter;
+import dev.tollgate.gateway.billing.Billing;
+import dev.tollgate.gateway.billing.BillingProperties;
+import dev.tollgate.gateway.billing.Tab;
+import dev.tollgate.gateway.billing.TabRequest;
+import dev.tollgate.gateway.ratelimit.KeyLimitsGuard;
+import dev.tollgate.gateway.ratelimit.KeyLimitsGuard.Admission;
+import dev.tollgate.gateway.relay.RequestMeter;
+import dev.tollgate.gateway.relay.StreamRelay;
+import dev.tollgate.gateway.relay.UsageCost;
+import dev.tollgate.gateway.route.ModelCatalog;
+import dev.tollgate.gateway.route.ModelRoute;
+import dev.tollgate.gateway.web.RequestIds;
+import java.time.Instant;
+import java.util.Objects;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.BodyInserters;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * What every chat endpoint does with a checked request in the OpenAI chat-completions dialect,
+ * whatever dialect its client speaks: route it, apply the key's limits, reserve its cost, call the
+ * adapter, meter and settle it, and relay the answer, streamed or whole, written by the client's
+ * {@link ClientDialect}. {@code /v1/chat/completions} and {@code /v1/messages} both end here.
+ */
+@Component
+public class ChatPipeline {
+
+  static final MediaType EVENT_STREAM =
+      MediaType.parseMediaType("text/event-stream; charset=utf-8");
+
+  /** The request's cost, decimal in the account currency, on non-streamed responses. */
+  public static final String COST_HEADER = "x-gateway-cost";
+
+  private final ModelCatalog catalog;
+  private final TokenEstimator estimator;
+  private final Billing billing;
+  private final UsageSink usageSink;
+  private final KeyLimitsGuard limits;
+  private final long defaultOutputReserve;
+
+  public ChatPipeline(
+      ModelCatalog catalog,
+      TokenEstimator estimator,
+      Billing billing,
+      UsageSink usageSink,
+      KeyLimitsGuard limits,
+      BillingProperties billingProperties) {
+    this.catalog = catalog;
+    this.estimator = estimator;
+    this.billing = billing;
+    this.usageSink = usageSink;
+    this.limits = limits;
+    this.defaultOutputReserve = billingProperties.defaultOutputReserve();
+  }
+
+  /**
+   * Serves one request.
+   *
+   * @param body a chat-completions request the caller has checked; the adapter may edit it
+   * @param model the model id the client asked for
+   * @param startedAt when the request arrived
+   * @param startNanos {@link System#nanoTime()} when the request arrived
+   */
+  public Mono<ServerResponse> serve(
+      ServerWebExchange exchange,
+      ObjectNode body,
+      String model,
+      ClientDialect dialect,
+      Instant startedAt,
+      long startNanos) {
+    Objects.requireNonNull(body, "body");
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(dialect, "dialect");
+    ModelRoute route = catalog.find(model);
+    if (route == null) {
+      return Mono.error(GatewayException.unknownModel(model));
+    }
+    boolean stream = ChatRequests.streamed(body);
+    String requestId = RequestIds.of(exchange);
+    ApiKey key = ApiKeyAuthFilter.keyOf(exchange);
+    KeyLimitsGuard.checkModel(key, model);
+    long promptEstimate = estimator.countPrompt(body);
+    long maxOutput = ChatRequests.maxOutputTokens(body, 0);
+    long outputReserve = maxOutput > 0 ? maxOutput : defaultOutputReserve;
+    TabRequest tabRequest =
+        new TabRequest(
+            requestId, key, model, route.provider(), promptEstimate, outputReserve, maxOutput > 0);
+    return limits
+        .admit(key, requestId, promptEstimate + outputReserve, exchange.getResponse().getHeaders())
+        .flatMap(
+            admission ->
+                billing
+                    .open(tabRequest)
+                    // Refused or abandoned before the meter exists: nothing was used.
+                    .doOnError(e -> admission.finish(0))
+                    .doOnCancel(() -> admission.finish(0))
+                    .flatMap(
+                        tab ->
+                            relay(
+                                exchange,
+                                route,
+                                body,
+                                tab,
+                                admission,
+                                new RequestMeter.Context(
+                                    requestId,
+                                    key.id(),
+                                    model,
+                                    route.provider(),
+                                    promptEstimate,
+                                    stream,
+                                    startedAt,
+                                    startNanos),
+                                dialect)));
+  }
+
+  private Mono<ServerResponse> relay(
+      ServerWebExchange exchange,
+      ModelRoute route,
+      ObjectNode body,
+      Tab tab,
+      Admission admission,
+      RequestMeter.Context context,
+      ClientDialect dialect) {
+    // The meter records exactly once however the request ends (cancel included): the admission
+    // ends with it, giving back the concurrency slot and correcting the tokens bucket.
+    UsageSink sink =
+        record -> {
+          admission.finish(record.promptTokens() + record.completionTokens());
+          usageSink.accept(record);
+        };
+    RequestMeter meter = new RequestMeter(context, estimator, tab, sink);
+    ChatCall call =
+        new ChatCall(context.requestId(), body, route.upstreamModel(), dialect.includeUsage());
+    return context.streamed()
+        ? streaming(exchange, route, call, meter, tab, dialect)
+        : whole(route, call, meter, tab, dialect);
+  }
+
+  private Mono<ServerResponse> streaming(
+      ServerWebExchange exchange,
+      ModelRoute route,
+      ChatCall call,
+      RequestMeter meter,
+      Tab tab,
+      ClientDialect dialect) {
+    Flux<DataBuffer> events =
+        StreamRelay.relay(
+            route.adapter().stream(call),
+            meter,
+            dialect.streamEncoder(tab, meter),
+            exchange.getResponse().bufferFactory());
+    return ServerResponse.ok()
+        .contentType(EVENT_STREAM)
+        .header("Cache-Control", "no-cache")
+        .header("X-Accel-Buffering", "no")
+        .body(BodyInserters.fromDataBuffers(events));
+  }
+
+  private Mono<ServerResponse> whole(
+      ModelRoute route, ChatCall call, RequestMeter meter, Tab tab, ClientDialect dialect) {
+    return route
+        .adapter()
+        .complete(call)
+        .doOnNext(meter::onResponse)
+        .doOnError(meter::onError)
+        .doFinally(meter::finish)
+        .flatMap(
+            response -> {
+              TokenUsage usage = meter.usageSoFar();
+              long cost = tab.cost(usage);
+              return ServerResponse.ok()
+                  .contentType(MediaType.APPLICATION_JSON)
+                  .header(COST_HEADER, UsageCost.decimal(cost).toPlainString())
+                  .bodyValue(dialect.body(response, usage, cost));
+            });
+  }
+}

@@ -1,0 +1,45 @@
+package dev.tollgate.gateway.messages;
+
+import dev.tollgate.gateway.api.ChatPipeline;
+import dev.tollgate.gateway.api.JsonBodies;
+import dev.tollgate.gateway.config.GatewayProperties;
+import dev.tollgate.gateway.web.RequestIds;
+import java.time.Instant;
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * {@code POST /v1/messages}: checks an Anthropic Messages request, translates it into a
+ * chat-completions body, and hands it to the {@link ChatPipeline} with the Anthropic dialect. Bad
+ * input is refused here, before anything is reserved or sent upstream.
+ */
+@Component
+public class MessagesHandler {
+
+  private final ChatPipeline pipeline;
+  private final long maxRequestBytes;
+
+  public MessagesHandler(ChatPipeline pipeline, GatewayProperties properties) {
+    this.pipeline = pipeline;
+    this.maxRequestBytes = properties.maxRequestSize().toBytes();
+  }
+
+  public Mono<ServerResponse> handle(ServerRequest request) {
+    long startNanos = System.nanoTime();
+    Instant startedAt = Instant.now();
+    return JsonBodies.readObject(request, maxRequestBytes)
+        .flatMap(
+            body -> {
+              String model = MessagesRequests.validate(body);
+              ObjectNode chat = MessagesRequestTranslator.translate(body);
+              MessagesDialect dialect =
+                  new MessagesDialect(
+                      MessagesWire.messageId(RequestIds.of(request.exchange())), model);
+              return pipeline.serve(
+                  request.exchange(), chat, model, dialect, startedAt, startNanos);
+            });
+  }
+}

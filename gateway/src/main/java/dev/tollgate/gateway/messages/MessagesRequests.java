@@ -1,0 +1,98 @@
+package dev.tollgate.gateway.messages;
+
+import dev.tollgate.gateway.api.GatewayException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Checks the top level of an Anthropic Messages request before anything is spent on it: what the
+ * API requires ({@code model}, {@code max_tokens}, non-empty {@code messages} with roles {@code
+ * user} or {@code assistant}) and the types of the fields the gateway reads. The content blocks are
+ * checked while {@link MessagesRequestTranslator} translates them. Messages name the field the way
+ * Anthropic's do ({@code messages.0.role}).
+ */
+final class MessagesRequests {
+
+  /** Anthropic's minimum thinking budget. */
+  static final long MIN_THINKING_BUDGET = 1024;
+
+  private MessagesRequests() {}
+
+  /**
+   * @return the requested model id
+   * @throws GatewayException (400) naming the bad field
+   */
+  static String validate(ObjectNode body) {
+    JsonNode model = body.get("model");
+    if (model == null || model.isNull()) {
+      throw bad("model", "model: Field required");
+    }
+    if (!model.isString() || model.asString().isBlank()) {
+      throw bad("model", "model: " + model + " (expected: a non-empty string)");
+    }
+    JsonNode maxTokens = body.get("max_tokens");
+    if (maxTokens == null || maxTokens.isNull()) {
+      throw bad("max_tokens", "max_tokens: Field required");
+    }
+    if (!maxTokens.isIntegralNumber() || maxTokens.asLong() < 1) {
+      throw bad("max_tokens", "max_tokens: " + maxTokens + " (expected: an integer >= 1)");
+    }
+    JsonNode messages = body.get("messages");
+    if (messages == null || messages.isNull()) {
+      throw bad("messages", "messages: Field required");
+    }
+    if (!messages.isArray() || messages.isEmpty()) {
+      throw bad("messages", "messages: expected a non-empty array of message objects");
+    }
+    for (int i = 0; i < messages.size(); i++) {
+      JsonNode message = messages.get(i);
+      String at = "messages." + i;
+      if (!message.isObject()) {
+        throw bad(at, at + ": expected an object with 'role' and 'content'");
+      }
+      String role = message.path("role").asString("");
+      if (!role.equals("user") && !role.equals("assistant")) {
+        throw bad(
+            at + ".role", at + ".role: " + message.get("role") + " (expected: user or assistant)");
+      }
+      JsonNode content = message.get("content");
+      if (content == null || !(content.isString() || content.isArray())) {
+        throw bad(at + ".content", at + ".content: expected a string or an array of blocks");
+      }
+    }
+    JsonNode stream = body.get("stream");
+    if (stream != null && !stream.isNull() && !stream.isBoolean()) {
+      throw bad("stream", "stream: " + stream + " (expected: true or false)");
+    }
+    number(body, "temperature");
+    number(body, "top_p");
+    JsonNode thinking = body.path("thinking");
+    if (thinking.isObject() && "enabled".equals(thinking.path("type").asString(""))) {
+      JsonNode budget = thinking.get("budget_tokens");
+      if (budget == null
+          || !budget.isIntegralNumber()
+          || budget.asLong() < MIN_THINKING_BUDGET
+          || budget.asLong() >= maxTokens.asLong()) {
+        throw bad(
+            "thinking.budget_tokens",
+            "thinking.budget_tokens: "
+                + budget
+                + " (expected: an integer >= "
+                + MIN_THINKING_BUDGET
+                + " and < max_tokens)");
+      }
+    }
+    return model.asString();
+  }
+
+  static GatewayException bad(String param, String message) {
+    return GatewayException.badRequest(param, message);
+  }
+
+  private static void number(ObjectNode body, String name) {
+    JsonNode value = body.get(name);
+    if (value != null && !value.isNull() && !value.isNumber()) {
+      throw bad(name, name + ": " + value + " (expected: a number)");
+    }
+  }
+}

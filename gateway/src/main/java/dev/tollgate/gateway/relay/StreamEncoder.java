@@ -1,0 +1,36 @@
+package dev.tollgate.gateway.relay;
+
+import dev.tollgate.adapter.UpstreamEvent;
+import dev.tollgate.adapter.UpstreamException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Writes one stream's events in the client's dialect: {@link StreamRelay} meters each upstream
+ * event and hands it here for the bytes the client gets. One instance per stream; calls arrive one
+ * at a time (Reactor serializes them), so an encoder may keep per-stream state in plain fields.
+ *
+ * <p>The OpenAI encoder ({@link OpenAiStreamEncoder}) passes the upstream's bytes through; a
+ * translating encoder (the Anthropic Messages one) builds its own events.
+ */
+public interface StreamEncoder {
+
+  /**
+   * The bytes for one metered upstream event.
+   *
+   * @return what the client gets for it (one or more whole events), or null when it gets nothing
+   */
+  byte @Nullable [] encode(UpstreamEvent event);
+
+  /**
+   * The upstream's stream ended normally.
+   *
+   * @return bytes that close the client's stream, or null when nothing is missing
+   */
+  byte @Nullable [] end();
+
+  /** The last bytes when the gateway stopped the stream because the account's funds ran out. */
+  byte[] cutOff();
+
+  /** The last bytes when the stream failed after the client got its first event. */
+  byte[] error(UpstreamException failure);
+}
