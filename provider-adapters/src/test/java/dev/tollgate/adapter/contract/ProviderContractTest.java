@@ -60,8 +60,9 @@ import tools.jackson.databind.node.ObjectNode;
  *       which fixture serves each scenario and the facts expected from it ({@link Success}). Return
  *       {@link Optional#empty()} only when no recording of that provider exists; the scenario is
  *       then reported as skipped with that reason, never passed.
- *   <li>{@link #errorBeforeStream()} and {@link #badKey()}: an error fixture, the status the fake
- *       answers with and the error type the adapter must report ({@link Failure}).
+ *   <li>{@link #errorBeforeStream()} and {@link #badKey()}: an error fixture (or, where none is
+ *       recorded, an inline body of the provider's documented shape), the status the fake answers
+ *       with and the error type the adapter must report ({@link Failure}).
  *   <li>Optional: {@link #midStreamFailure()} (default: the text stream cut off after half its
  *       events; a subclass may instead append an in-stream error event, as Anthropic sends), {@link
  *       #assertAuthenticated(HttpHeaders)} (default {@code Authorization: Bearer <key>}), {@link
@@ -121,8 +122,27 @@ public abstract class ProviderContractTest {
     }
   }
 
-  /** An error the upstream answers instead of a response: the fake's status and body. */
-  public record Failure(String fixture, int status, String expectedType) {}
+  /**
+   * An error the upstream answers instead of a response: the fake's status and body, and the error
+   * type the adapter must report.
+   *
+   * @param fixture the recorded body, relative to the fixtures directory; for an inline body, only
+   *     a name for it
+   * @param inlineBody a JSON body written out in the test, for an error of the provider's
+   *     documented shape that no recording holds; null to serve {@code fixture}
+   */
+  public record Failure(
+      String fixture, int status, String expectedType, @Nullable String inlineBody) {
+
+    public Failure(String fixture, int status, String expectedType) {
+      this(fixture, status, expectedType, null);
+    }
+
+    /** An error body not in the recordings, as the provider documents it. */
+    public static Failure inline(String name, String body, int status, String expectedType) {
+      return new Failure(name, status, expectedType, body);
+    }
+  }
 
   /**
    * A stream that fails after some events: cut off (no {@code appendFixture}), or followed by an
@@ -150,7 +170,10 @@ public abstract class ProviderContractTest {
 
   protected abstract Failure errorBeforeStream();
 
-  /** The upstream refuses the key: 401 or 403. */
+  /**
+   * The upstream refuses the key: 401 or 403, or another status the adapter reports as an {@code
+   * authentication_error} (Gemini answers a bad key with 400 {@code API_KEY_INVALID}).
+   */
   protected abstract Failure badKey();
 
   /** The base URL configured for the adapter, given the fake's root; default {@code root/v1}. */
@@ -327,10 +350,15 @@ public abstract class ProviderContractTest {
   @Test
   void badUpstreamKeyIsAnAuthenticationFailure() throws Exception {
     Failure f = badKey();
-    assertThat(f.status()).isIn(401, 403);
+    assertThat(
+            f.status() == 401
+                || f.status() == 403
+                || f.expectedType().equals("authentication_error"))
+        .as("a bad key is reported as 401, 403 or authentication_error: %s", f)
+        .isTrue();
     assertStreamFails(f);
 
-    up().answer(new Answer(upstreamUri(false), f.status(), f.fixture(), -1, null));
+    up().answer(new Answer(upstreamUri(false), f.status(), f.fixture(), f.inlineBody(), -1, null));
     StepVerifier.create(
             adapter().complete(new ChatCall("req-key", request(false), UPSTREAM_MODEL, false)))
         .expectErrorSatisfies(e -> assertFailure(e, f))
@@ -347,7 +375,7 @@ public abstract class ProviderContractTest {
   // ---- helpers ----
 
   private UpstreamResponse complete(Success s, boolean tools) throws Exception {
-    up().answer(new Answer(upstreamUri(false), 200, s.fixture(), -1, null));
+    up().answer(new Answer(upstreamUri(false), 200, s.fixture(), null, -1, null));
     UpstreamResponse response =
         adapter()
             .complete(new ChatCall("req-plain", request(tools), UPSTREAM_MODEL, false))
@@ -373,7 +401,12 @@ public abstract class ProviderContractTest {
   protected final List<UpstreamEvent> streamFailing(MidStream m) {
     up().answer(
             new Answer(
-                upstreamUri(true), 200, m.fixture(), m.eventsBeforeFailure(), m.appendFixture()));
+                upstreamUri(true),
+                200,
+                m.fixture(),
+                null,
+                m.eventsBeforeFailure(),
+                m.appendFixture()));
     List<UpstreamEvent> events = new ArrayList<>();
     StepVerifier.create(adapter().stream(call(false)))
         .thenConsumeWhile(
@@ -393,7 +426,7 @@ public abstract class ProviderContractTest {
   }
 
   private Streamed stream(Success s, boolean tools) throws Exception {
-    up().answer(new Answer(upstreamUri(true), 200, s.fixture(), -1, null));
+    up().answer(new Answer(upstreamUri(true), 200, s.fixture(), null, -1, null));
     List<UpstreamEvent> events =
         adapter().stream(new ChatCall("req-stream", request(tools), UPSTREAM_MODEL, true))
             .collectList()
@@ -407,7 +440,7 @@ public abstract class ProviderContractTest {
   }
 
   private void assertStreamFails(Failure f) throws Exception {
-    up().answer(new Answer(upstreamUri(true), f.status(), f.fixture(), -1, null));
+    up().answer(new Answer(upstreamUri(true), f.status(), f.fixture(), f.inlineBody(), -1, null));
     StepVerifier.create(adapter().stream(call(false)))
         .expectErrorSatisfies(e -> assertFailure(e, f))
         .verify(TIMEOUT);

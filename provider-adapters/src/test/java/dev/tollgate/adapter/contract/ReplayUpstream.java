@@ -28,11 +28,15 @@ final class ReplayUpstream implements AutoCloseable {
   /** One request as the fake received it. */
   record Request(String method, String uri, HttpHeaders headers, String body) {}
 
-  /** How the fake answers: status, body, and for streams where (and how) it breaks off. */
+  /**
+   * How the fake answers: status, body (a fixture, or {@code inlineBody} served as JSON when set),
+   * and for streams where (and how) it breaks off.
+   */
   record Answer(
       String expectedUri,
       int status,
       String fixture,
+      @Nullable String inlineBody,
       int cutAfterEvents,
       @Nullable String appendFixture) {}
 
@@ -96,8 +100,10 @@ final class ReplayUpstream implements AutoCloseable {
   }
 
   private static Mono<Void> answer(Answer a, HttpServerResponse response) {
-    byte[] body = Fixtures.bytes(a.fixture());
-    boolean sse = a.fixture().endsWith(".sse");
+    String inline = a.inlineBody();
+    byte[] body =
+        inline != null ? inline.getBytes(StandardCharsets.UTF_8) : Fixtures.bytes(a.fixture());
+    boolean sse = inline == null && a.fixture().endsWith(".sse");
     response
         .status(a.status())
         .header("content-type", sse ? "text/event-stream" : "application/json");
