@@ -117,25 +117,26 @@ public final class RedisBilling implements Billing {
     return accounts
         .find(accountId)
         .zipWith(accounts.keySpend(accountId))
-        .flatMap(
-            found -> {
-              AccountRow row = found.getT1();
-              return holds
-                  .loadAccount(
-                      accountId,
-                      row.balanceNanos(),
-                      row.allowanceLeftNanos(),
-                      row.periodStartedAt(),
-                      row.discountPpm(),
-                      row.status().wireName(),
-                      found.getT2())
-                  .flatMap(
-                      created ->
-                          created && row.periodStartedAt() != null
-                              ? renewIfMovedOn(row).thenReturn(true)
-                              : Mono.just(created));
-            })
+        .flatMap(found -> cache(found.getT1(), found.getT2()))
         .switchIfEmpty(Mono.error(GatewayException.accountInactive()));
+  }
+
+  /** Caches {@code row} as read from PostgreSQL (see {@link #load}); true when it was created. */
+  Mono<Boolean> cache(AccountRow row, Map<String, Long> keySpent) {
+    return holds
+        .loadAccount(
+            row.id(),
+            row.balanceNanos(),
+            row.allowanceLeftNanos(),
+            row.periodStartedAt(),
+            row.discountPpm(),
+            row.status().wireName(),
+            keySpent)
+        .flatMap(
+            created ->
+                created && row.periodStartedAt() != null
+                    ? renewIfMovedOn(row).thenReturn(true)
+                    : Mono.just(created));
   }
 
   private Mono<Void> renewIfMovedOn(AccountRow loaded) {

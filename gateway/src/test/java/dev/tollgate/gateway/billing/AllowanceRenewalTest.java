@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.adapter.Json;
 import dev.tollgate.billing.allowance.AllowanceRenewer;
+import dev.tollgate.billing.ledger.AccountRepository;
+import dev.tollgate.billing.ledger.AccountRow;
 import dev.tollgate.billing.ledger.OutboxFlusher;
 import dev.tollgate.billing.redis.BillingKeys;
 import dev.tollgate.gateway.support.TestServices;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -51,6 +54,8 @@ class AllowanceRenewalTest {
   @Autowired OutboxFlusher flusher;
   @Autowired StatefulRedisConnection<String, String> redis;
   @Autowired BillingKeys keys;
+  @Autowired Billing billing;
+  @Autowired AccountRepository accounts;
 
   WebTestClient admin() {
     return WebTestClient.bindToServer()
@@ -207,6 +212,44 @@ class AllowanceRenewalTest {
     awaitRedis(id, ALLOWANCE - CHAT_COST);
     BillingTestSupport.awaitFlushed(id, 3);
     assertThat(pg("allowance_left_nanos", id)).isEqualTo(ALLOWANCE - CHAT_COST);
+  }
+
+  @Test
+  void aLoadThatReadTheAccountJustBeforeARenewalCommittedEndsOnTheNewPeriod() throws Exception {
+    String id =
+        post(
+                "/admin/accounts",
+                "{\"name\":\"Plan\",\"owner\":\"u-allowance-load\","
+                    + "\"plan\":{\"allowance\":\"0.0001\",\"period\":\"P1D\"}}",
+                201)
+            .path("id")
+            .asString();
+    String key = post("/admin/accounts/" + id + "/keys", "{}", 201).path("key").asString();
+    chat(key);
+    awaitRedis(id, ALLOWANCE - CHAT_COST);
+    BillingTestSupport.awaitFlushed(id, 1);
+    long started = pgPeriodMs(id);
+    BillingTestSupport.queryLong(
+        "WITH moved AS (UPDATE accounts SET period_started_at = period_started_at - interval '2 days',"
+            + " period_anchor_at = period_anchor_at - interval '2 days',"
+            + " period_ends_at = period_started_at - interval '1 day'"
+            + " WHERE id = ? RETURNING 1) SELECT count(*) FROM moved",
+        id);
+
+    // A request finds the account missing in Redis and reads it from PostgreSQL ...
+    redis.sync().del(keys.account(id));
+    AccountRow read = accounts.find(id).block(TIMEOUT);
+    assertThat(read).isNotNull();
+    // ... the renewal commits meanwhile, and its Redis step finds no hash to renew ...
+    assertThat(job.renewOnce().block(TIMEOUT)).isNotNull();
+    assertThat(pg("allowance_left_nanos", id)).isEqualTo(ALLOWANCE);
+    assertThat(redis.sync().exists(keys.account(id))).isZero();
+    // ... and then the request caches what it read: the old period, partly spent.
+    assertThat(((RedisBilling) billing).cache(read, Map.of()).block(TIMEOUT)).isTrue();
+
+    assertThat(redisAllowanceLeft(id)).as("renewed by the load itself").isEqualTo(ALLOWANCE);
+    assertThat(redis.sync().hget(keys.account(id), "sub_period")).isEqualTo(Long.toString(started));
+    assertThat(shownAllowanceLeft(id)).isEqualTo(ALLOWANCE);
   }
 
   @Test
