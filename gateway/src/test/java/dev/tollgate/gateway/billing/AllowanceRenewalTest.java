@@ -1,6 +1,7 @@
 package dev.tollgate.gateway.billing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tollgate.adapter.Json;
 import dev.tollgate.billing.allowance.AllowanceRenewer;
@@ -250,6 +251,31 @@ class AllowanceRenewalTest {
     assertThat(redisAllowanceLeft(id)).as("renewed by the load itself").isEqualTo(ALLOWANCE);
     assertThat(redis.sync().hget(keys.account(id), "sub_period")).isEqualTo(Long.toString(started));
     assertThat(shownAllowanceLeft(id)).isEqualTo(ALLOWANCE);
+  }
+
+  @Test
+  void badRenewalSettingsAreRefusedWithTheirName() {
+    assertThatThrownBy(() -> properties(Duration.ZERO, Duration.ZERO))
+        .hasMessage("gateway.billing.allowance-renewal-interval: PT0S (expected: > 0)");
+    assertThatThrownBy(() -> properties(Duration.ofMinutes(1), Duration.ofSeconds(-1)))
+        .hasMessage("gateway.billing.allowance-renewal-initial-delay: PT-1S (expected: >= 0)");
+  }
+
+  static BillingProperties properties(Duration interval, Duration initialDelay) {
+    return new BillingProperties(
+        true,
+        "gw",
+        64,
+        Duration.ofMinutes(10),
+        1024,
+        80,
+        new BillingProperties.Demo("demo", "Demo", "1.00"),
+        new BillingProperties.Flusher(500, Duration.ofMillis(100), Duration.ofSeconds(60)),
+        Duration.ofSeconds(30),
+        null,
+        "USD",
+        interval,
+        initialDelay);
   }
 
   @Test
