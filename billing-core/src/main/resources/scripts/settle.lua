@@ -15,6 +15,9 @@
 --                                                  extended meanwhile); nothing written
 --         {1, charged, fromAllowance, fromBalance} settled
 --
+-- The entry records sub_period, the start (epoch ms) of the allowance period the allowance part
+-- was drawn from ('' when the hash has none), so that the ledger debits PostgreSQL's allowance
+-- only while that period is the current one (see renew_allowance.lua).
 -- The hold's key has its held total lowered by the hold and its spent total raised by charged.
 -- charged = min(cost, hold + free funds, balance + allowance): the account never goes below
 -- zero; what could not be charged is recorded as uncollected. The allowance pays first.
@@ -50,9 +53,11 @@ end
 
 local holdAmount = num(hold[1])
 local charged, fromAllowance, fromBalance = 0, 0, 0
+local subPeriod = ''
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  local acct = redis.call('HMGET', KEYS[1], 'balance', 'sub_left', 'held')
+  local acct = redis.call('HMGET', KEYS[1], 'balance', 'sub_left', 'held', 'sub_period')
   local balance, subLeft, held = num(acct[1]), math.max(0, num(acct[2])), num(acct[3])
+  subPeriod = acct[4] or ''
   -- The hold is part of held; what is free beyond it may pay for a cost above the hold. The
   -- third bound only matters after a refund took the balance below what is held.
   charged = math.min(cost, holdAmount + math.max(0, balance + subLeft - held),
@@ -84,5 +89,5 @@ redis.call('XADD', KEYS[4], '*',
   'from_allowance', int(fromAllowance), 'from_balance', int(fromBalance),
   'uncollected', int(cost - charged), 'price_version', ARGV[13], 'markup_ppm', ARGV[14],
   'discount_ppm', ARGV[15], 'started_at_ms', ARGV[16], 'ttft_ms', ARGV[17],
-  'duration_ms', ARGV[18], 'settled_at_ms', ARGV[19])
+  'duration_ms', ARGV[18], 'settled_at_ms', ARGV[19], 'sub_period', subPeriod)
 return {1, charged, fromAllowance, fromBalance}

@@ -4,6 +4,7 @@ import dev.tollgate.billing.internal.Sql;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Readable;
 import io.r2dbc.spi.Statement;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Objects;
@@ -25,7 +26,7 @@ public final class AccountRepository {
   private static final String FIND =
       """
       SELECT id, name, owner_subject, balance_nanos, allowance_nanos, allowance_left_nanos,
-             allowance_period, discount_ppm, status
+             allowance_period, discount_ppm, status, period_started_at
       FROM accounts WHERE id = $1
       """;
 
@@ -33,18 +34,21 @@ public final class AccountRepository {
   private static final String FIND_BY_OWNER =
       """
       SELECT id, name, owner_subject, balance_nanos, allowance_nanos, allowance_left_nanos,
-             allowance_period, discount_ppm, status
+             allowance_period, discount_ppm, status, period_started_at
       FROM accounts WHERE owner_subject = $1 AND status <> 'deleted'
       ORDER BY created_at, id LIMIT 1
       """;
 
+  // A plan's first period starts now (to the millisecond, as Redis records periods). Its end is
+  // left to the renewal job, which works out period ends: period_ends_at = start means "due".
   private static final String ENSURE =
       """
       INSERT INTO accounts (id, name, owner_subject, balance_nanos, allowance_nanos,
                             allowance_left_nanos, allowance_period, period_started_at,
-                            discount_ppm, status)
-      VALUES ($1, $2, $3, $4, $5, $6, $7::text,
-              CASE WHEN $7::text IS NULL THEN NULL ELSE now() END, $8, $9)
+                            period_anchor_at, period_ends_at, discount_ppm, status)
+      SELECT $1, $2, $3, $4, $5, $6, $7::text, s.start, s.start, s.start, $8, $9
+      FROM (SELECT CASE WHEN $7::text IS NULL THEN NULL
+                        ELSE date_trunc('milliseconds', now()) END AS start) AS s
       ON CONFLICT (id) DO NOTHING
       """;
 
@@ -70,7 +74,7 @@ public final class AccountRepository {
       SET status = $2, discount_ppm = coalesce($3, discount_ppm), updated_at = now()
       WHERE id = $1 AND status <> 'deleted'
       RETURNING id, name, owner_subject, balance_nanos, allowance_nanos, allowance_left_nanos,
-                allowance_period, discount_ppm, status
+                allowance_period, discount_ppm, status, period_started_at
       """;
 
   private static final String FIND_ENTRY =
@@ -282,7 +286,8 @@ public final class AccountRepository {
         longOf(row, "allowance_left_nanos"),
         row.get("allowance_period", String.class),
         longOf(row, "discount_ppm"),
-        AccountStatus.fromWireName(Objects.requireNonNull(row.get("status", String.class))));
+        AccountStatus.fromWireName(Objects.requireNonNull(row.get("status", String.class))),
+        row.get("period_started_at", Instant.class));
   }
 
   private static long longOf(Readable row, String column) {

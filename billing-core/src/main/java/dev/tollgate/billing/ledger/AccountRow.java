@@ -1,5 +1,6 @@
 package dev.tollgate.billing.ledger;
 
+import java.time.Instant;
 import java.time.Period;
 import java.time.format.DateTimeParseException;
 import java.util.Objects;
@@ -15,6 +16,8 @@ import org.jspecify.annotations.Nullable;
  * @param allowancePeriod the ISO-8601 period of the allowance ({@code P30D}, {@code P1M}), or
  *     {@code null} when the account has no subscription
  * @param discountPpm the account discount, parts per million
+ * @param periodStartedAt when the allowance's current period started, or {@code null} when the
+ *     account has no subscription (or was not read from PostgreSQL)
  */
 public record AccountRow(
     String id,
@@ -25,7 +28,8 @@ public record AccountRow(
     long allowanceLeftNanos,
     @Nullable String allowancePeriod,
     long discountPpm,
-    AccountStatus status) {
+    AccountStatus status,
+    @Nullable Instant periodStartedAt) {
 
   public AccountRow {
     Objects.requireNonNull(id, "id");
@@ -49,6 +53,30 @@ public record AccountRow(
             e);
       }
     }
+  }
+
+  /** An account as created: its period start is PostgreSQL's to set. */
+  public AccountRow(
+      String id,
+      String name,
+      @Nullable String ownerSubject,
+      long balanceNanos,
+      long allowanceNanos,
+      long allowanceLeftNanos,
+      @Nullable String allowancePeriod,
+      long discountPpm,
+      AccountStatus status) {
+    this(
+        id,
+        name,
+        ownerSubject,
+        balanceNanos,
+        allowanceNanos,
+        allowanceLeftNanos,
+        allowancePeriod,
+        discountPpm,
+        status,
+        null);
   }
 
   /** A new active account with a top-up balance only: no subscription, no discount. */

@@ -18,8 +18,11 @@ import reactor.core.publisher.Mono;
 /**
  * Writes batches of settled charges to PostgreSQL, idempotently: a usage event per request, a usage
  * debit in the ledger, the account's balance and allowance decreased and the key's total spend
- * increased, only for requests not recorded before. Writing the same batch again (a crash between
- * commit and the outbox ack) changes nothing.
+ * increased, only for requests not recorded before. A charge's allowance part is taken from the
+ * account's {@code allowance_left_nanos} only when it was drawn from the period the account is in
+ * now ({@link SettledCharge#subPeriodMs()} equal to {@code period_started_at}): a charge of a
+ * period that has been renewed since is history, not a debit on the new allowance. Writing the same
+ * batch again (a crash between commit and the outbox ack) changes nothing.
  *
  * <p>Each batch is one transaction of four statements, each binding whole columns as arrays ({@code
  * unnest}), so a batch of 500 costs four round trips, not 2,000.
@@ -62,13 +65,26 @@ public final class LedgerWriter {
       FROM unnest($1::text[], $2::bigint[], $3::text[]) AS t(account_id, amount, reference)
       """;
 
+  // One row per account in d (the balance part); the allowance part is summed per account from the
+  // (account, period) rows of p, counting only the periods equal to the account's current one. It
+  // is evaluated against the row being updated, so a renewal committed meanwhile (which locks the
+  // row) is seen: a charge drawn from the previous period's allowance never eats the new one.
+  // A period of -1 stands for an entry that recorded none: it counts as the current period.
   private static final String DEBIT_ACCOUNTS =
       """
       UPDATE accounts AS a
       SET balance_nanos = a.balance_nanos - d.from_balance,
-          allowance_left_nanos = a.allowance_left_nanos - d.from_allowance,
+          allowance_left_nanos = a.allowance_left_nanos - coalesce(
+              (SELECT sum(p.from_allowance)
+               FROM unnest($3::text[], $4::bigint[], $5::bigint[])
+                   AS p(id, sub_period, from_allowance)
+               WHERE p.id = a.id
+                 AND (p.sub_period < 0
+                      OR date_trunc('milliseconds', a.period_started_at)
+                         = timestamptz 'epoch' + p.sub_period * interval '1 millisecond')),
+              0),
           updated_at = now()
-      FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS d(id, from_balance, from_allowance)
+      FROM unnest($1::text[], $2::bigint[]) AS d(id, from_balance)
       WHERE a.id = d.id
       """;
 
@@ -182,23 +198,32 @@ public final class LedgerWriter {
 
   private static Mono<Void> debitAccounts(Connection connection, List<SettledCharge> fresh) {
     // Sorted by account id so that concurrent batches tend to lock accounts in the same order.
-    Map<String, long[]> perAccount = new TreeMap<>();
+    Map<String, Long> fromBalance = new TreeMap<>();
+    Map<PeriodOf, Long> fromAllowance = new TreeMap<>();
     for (SettledCharge charge : fresh) {
       if (charge.fromBalance() == 0 && charge.fromAllowance() == 0) {
         continue;
       }
-      long[] sums = perAccount.computeIfAbsent(charge.accountId(), id -> new long[2]);
-      sums[0] = Math.addExact(sums[0], charge.fromBalance());
-      sums[1] = Math.addExact(sums[1], charge.fromAllowance());
+      fromBalance.merge(charge.accountId(), charge.fromBalance(), Math::addExact);
+      if (charge.fromAllowance() != 0) {
+        Long period = charge.subPeriodMs();
+        fromAllowance.merge(
+            new PeriodOf(charge.accountId(), period == null ? -1 : period),
+            charge.fromAllowance(),
+            Math::addExact);
+      }
     }
-    if (perAccount.isEmpty()) {
+    if (fromBalance.isEmpty()) {
       return Mono.empty();
     }
-    List<Map.Entry<String, long[]>> rows = List.copyOf(perAccount.entrySet());
+    List<Map.Entry<String, Long>> rows = List.copyOf(fromBalance.entrySet());
+    List<Map.Entry<PeriodOf, Long>> periods = List.copyOf(fromAllowance.entrySet());
     Statement statement = connection.createStatement(DEBIT_ACCOUNTS);
     bindTexts(statement, 0, rows, Map.Entry::getKey);
-    bindLongs(statement, 1, rows, row -> row.getValue()[0]);
-    bindLongs(statement, 2, rows, row -> row.getValue()[1]);
+    bindLongs(statement, 1, rows, Map.Entry::getValue);
+    bindTexts(statement, 2, periods, row -> row.getKey().accountId());
+    bindLongs(statement, 3, periods, row -> row.getKey().periodMs());
+    bindLongs(statement, 4, periods, Map.Entry::getValue);
     return Sql.rowsUpdated(Flux.from(statement.execute()))
         .flatMap(
             updated ->
@@ -211,6 +236,15 @@ public final class LedgerWriter {
                                 + " (expected: "
                                 + rows.size()
                                 + "; an account of the batch is missing)")));
+  }
+
+  /** An account's allowance period (epoch ms; -1 when the charge recorded none). */
+  private record PeriodOf(String accountId, long periodMs) implements Comparable<PeriodOf> {
+    @Override
+    public int compareTo(PeriodOf other) {
+      int byAccount = accountId.compareTo(other.accountId);
+      return byAccount != 0 ? byAccount : Long.compare(periodMs, other.periodMs);
+    }
   }
 
   private static <T> void bindTexts(

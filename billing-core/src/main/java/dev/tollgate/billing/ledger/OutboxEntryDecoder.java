@@ -2,11 +2,14 @@ package dev.tollgate.billing.ledger;
 
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads one outbox stream entry, as the settle script wrote it, into a {@link SettledCharge}. Every
- * field is required; numbers are decimal integers. A malformed entry is a broken contract between
- * the settle script and the flusher, so it fails loudly instead of being guessed at.
+ * field is required but {@code sub_period}, which entries written before allowance periods were
+ * recorded lack (as do accounts cached without one: an empty value); numbers are decimal integers.
+ * A malformed entry is a broken contract between the settle script and the flusher, so it fails
+ * loudly instead of being guessed at.
  */
 public final class OutboxEntryDecoder {
 
@@ -45,7 +48,8 @@ public final class OutboxEntryDecoder {
         f.number("started_at_ms"),
         f.number("ttft_ms"),
         f.number("duration_ms"),
-        f.number("settled_at_ms"));
+        f.number("settled_at_ms"),
+        f.optionalNumber("sub_period"));
   }
 
   private record Fields(String streamId, Map<String, String> fields) {
@@ -59,8 +63,16 @@ public final class OutboxEntryDecoder {
       return value;
     }
 
+    @Nullable Long optionalNumber(String name) {
+      String value = fields.get(name);
+      return value == null || value.isEmpty() ? null : parse(name, value);
+    }
+
     long number(String name) {
-      String value = text(name);
+      return parse(name, text(name));
+    }
+
+    private long parse(String name, String value) {
       try {
         return Long.parseLong(value);
       } catch (NumberFormatException e) {

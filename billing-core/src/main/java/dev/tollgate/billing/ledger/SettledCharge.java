@@ -1,6 +1,7 @@
 package dev.tollgate.billing.ledger;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One settled charge as the settle script wrote it to a bucket's outbox stream, on its way to
@@ -12,6 +13,9 @@ import java.util.Objects;
  * @param fromAllowance the part of {@code charged} taken from the subscription allowance
  * @param fromBalance the part of {@code charged} taken from the top-up balance
  * @param uncollected {@code cost - charged}
+ * @param subPeriodMs the start (epoch ms) of the allowance period {@code fromAllowance} was drawn
+ *     from, as the account's hash recorded it; null for entries written before periods were
+ *     recorded (and accounts cached without one), which count as drawn from the current period
  */
 public record SettledCharge(
     String streamId,
@@ -37,11 +41,66 @@ public record SettledCharge(
     long startedAtMs,
     long ttftMs,
     long durationMs,
-    long settledAtMs) {
+    long settledAtMs,
+    @Nullable Long subPeriodMs) {
 
   public SettledCharge {
     Objects.requireNonNull(streamId, "streamId");
     Objects.requireNonNull(requestId, "requestId");
     Objects.requireNonNull(accountId, "accountId");
+  }
+
+  /** A charge that records no allowance period: it counts as drawn from the current one. */
+  public SettledCharge(
+      String streamId,
+      String requestId,
+      String accountId,
+      String keyId,
+      String model,
+      String provider,
+      String status,
+      String source,
+      long promptTokens,
+      long completionTokens,
+      long cachedTokens,
+      long reasoningTokens,
+      long cost,
+      long charged,
+      long fromAllowance,
+      long fromBalance,
+      long uncollected,
+      String priceVersion,
+      long markupPpm,
+      long discountPpm,
+      long startedAtMs,
+      long ttftMs,
+      long durationMs,
+      long settledAtMs) {
+    this(
+        streamId,
+        requestId,
+        accountId,
+        keyId,
+        model,
+        provider,
+        status,
+        source,
+        promptTokens,
+        completionTokens,
+        cachedTokens,
+        reasoningTokens,
+        cost,
+        charged,
+        fromAllowance,
+        fromBalance,
+        uncollected,
+        priceVersion,
+        markupPpm,
+        discountPpm,
+        startedAtMs,
+        ttftMs,
+        durationMs,
+        settledAtMs,
+        null);
   }
 }

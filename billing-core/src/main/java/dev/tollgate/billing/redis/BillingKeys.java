@@ -10,7 +10,8 @@ import java.util.zip.CRC32;
  * that one Lua script only ever touches one Redis Cluster slot.
  *
  * <pre>
- * P:{bN}:acct:&lt;accountId&gt;   hash: balance, sub_left, held, discount_ppm, status
+ * P:{bN}:acct:&lt;accountId&gt;   hash: balance, sub_left, sub_period, held, discount_ppm, status,
+ *                            key_spent:&lt;keyId&gt;, key_held:&lt;keyId&gt;
  * P:{bN}:hold:&lt;requestId&gt;   hash: the hold of one running request
  * P:{bN}:holds               zset: requestId by expiry (ms), for the reaper
  * P:{bN}:outbox              stream: settled charges waiting for PostgreSQL

@@ -56,6 +56,7 @@ public final class HoldStore {
   private final LuaScript credit = LuaScript.fromResource("credit");
   private final LuaScript loadAccount = LuaScript.fromResource("load_account");
   private final LuaScript updateAccount = LuaScript.fromResource("update_account");
+  private final LuaScript renewAllowance = LuaScript.fromResource("renew_allowance");
 
   public HoldStore(StatefulRedisConnection<String, String> connection, BillingKeys keys) {
     this(Objects.requireNonNull(connection, "connection").reactive(), keys);
@@ -90,7 +91,7 @@ public final class HoldStore {
    * does not know loads it and retries; this only moves that round trip to start-up.
    */
   public Mono<Void> loadScripts() {
-    return Flux.just(reserve, extend, settle, credit, loadAccount, updateAccount)
+    return Flux.just(reserve, extend, settle, credit, loadAccount, updateAccount, renewAllowance)
         .concatMap(script -> script.load(redis))
         .then();
   }
@@ -389,17 +390,35 @@ public final class HoldStore {
   }
 
   /**
-   * As {@link #loadAccount(String, long, long, long, String, Map)}, for keys that spent nothing.
+   * As {@link #loadAccount(String, long, long, Instant, long, String, Map)}, for an account without
+   * a subscription period whose keys spent nothing.
    */
   public Mono<Boolean> loadAccount(
       String accountId, long balance, long subLeft, long discountPpm, String status) {
-    return loadAccount(accountId, balance, subLeft, discountPpm, status, Map.of());
+    return loadAccount(accountId, balance, subLeft, null, discountPpm, status, Map.of());
+  }
+
+  /**
+   * As {@link #loadAccount(String, long, long, Instant, long, String, Map)}, for an account without
+   * a subscription period.
+   */
+  public Mono<Boolean> loadAccount(
+      String accountId,
+      long balance,
+      long subLeft,
+      long discountPpm,
+      String status,
+      Map<String, Long> keySpent) {
+    return loadAccount(accountId, balance, subLeft, null, discountPpm, status, keySpent);
   }
 
   /**
    * Caches an account loaded from PostgreSQL, with nothing held. Returns false, changing nothing,
    * when the account is cached already: Redis is then ahead of PostgreSQL.
    *
+   * @param subPeriod the start of the allowance's current period (PostgreSQL's {@code
+   *     period_started_at}; milliseconds are kept), or null when the account has no subscription.
+   *     Settlements record it, so that the ledger knows which period's allowance they drew from.
    * @param keySpent what each of the account's keys has been charged in all, by key id, so that
    *     spend caps count what was spent before Redis lost the account
    */
@@ -407,6 +426,7 @@ public final class HoldStore {
       String accountId,
       long balance,
       long subLeft,
+      @Nullable Instant subPeriod,
       long discountPpm,
       String status,
       Map<String, Long> keySpent) {
@@ -418,12 +438,13 @@ public final class HoldStore {
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(keySpent, "keySpent");
     String[] scriptKeys = {keys.account(accountId)};
-    String[] args = new String[4 + 2 * keySpent.size()];
+    String[] args = new String[5 + 2 * keySpent.size()];
     args[0] = Long.toString(balance);
     args[1] = Long.toString(subLeft);
     args[2] = Long.toString(discountPpm);
     args[3] = status;
-    int i = 4;
+    args[4] = subPeriod == null ? "" : Long.toString(subPeriod.toEpochMilli());
+    int i = 5;
     for (Map.Entry<String, Long> spent : keySpent.entrySet()) {
       requireId("keyId", spent.getKey());
       requireNonNegative("keySpent", spent.getValue());
@@ -431,6 +452,47 @@ public final class HoldStore {
       args[i++] = Long.toString(spent.getValue());
     }
     return Mono.defer(() -> loadAccount.run(redis, scriptKeys, args)).map(r -> r.get(0) == 1);
+  }
+
+  /**
+   * Starts a new allowance period on the cached account, already committed in PostgreSQL: the
+   * allowance left becomes {@code allowance} and the hash's period {@code periodStart}, unless the
+   * hash is on that period or a later one already. Idempotent and ordered, so a repeat, a second
+   * instance or a late, older renewal changes nothing. An account that is not cached is left to its
+   * next load.
+   */
+  public Mono<AllowanceRenewal> renewAllowance(
+      String accountId, Instant periodStart, long allowance) {
+    requireId("accountId", accountId);
+    Objects.requireNonNull(periodStart, "periodStart");
+    requireNonNegative("allowance", allowance);
+    String[] scriptKeys = {keys.account(accountId)};
+    return Mono.defer(
+            () ->
+                renewAllowance.run(
+                    redis,
+                    scriptKeys,
+                    Long.toString(periodStart.toEpochMilli()),
+                    Long.toString(allowance)))
+        .map(
+            r ->
+                switch (r.get(0).intValue()) {
+                  case 1 -> AllowanceRenewal.RENEWED;
+                  case 0 -> AllowanceRenewal.ALREADY_CURRENT;
+                  case -1 -> AllowanceRenewal.ACCOUNT_MISSING;
+                  default -> throw unexpected(renewAllowance, r);
+                });
+  }
+
+  /**
+   * The start of the cached account's allowance period, or empty when the account is not cached or
+   * its hash records no period.
+   */
+  public Mono<Instant> allowancePeriod(String accountId) {
+    requireId("accountId", accountId);
+    return Mono.defer(() -> redis.hget(keys.account(accountId), "sub_period"))
+        .filter(value -> !value.isEmpty())
+        .map(value -> Instant.ofEpochMilli(Long.parseLong(value)));
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tollgate.billing.support.TestDatabase;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,11 +67,27 @@ class AccountRepositoryTest {
     AccountRow other = AccountRow.prepaid(demo.id(), "Changed", 1);
     StepVerifier.create(accounts.ensure(other)).expectNext(false).expectComplete().verify(TIMEOUT);
 
-    StepVerifier.create(accounts.find(demo.id())).expectNext(demo).expectComplete().verify(TIMEOUT);
+    StepVerifier.create(accounts.find(demo.id()))
+        .assertNext(
+            found -> {
+              assertThat(found)
+                  .usingRecursiveComparison()
+                  .ignoringFields("periodStartedAt")
+                  .isEqualTo(demo);
+              assertThat(found.periodStartedAt())
+                  .as("a plan's first period starts at creation, to the millisecond")
+                  .isNotNull()
+                  .isBetween(Instant.now().minusSeconds(60), Instant.now());
+              assertThat(found.periodStartedAt().getNano() % 1_000_000).isZero();
+            })
+        .expectComplete()
+        .verify(TIMEOUT);
     assertThat(
             db.queryLong(
-                "SELECT count(*) FROM accounts WHERE id = ? AND period_started_at IS NOT NULL",
+                "SELECT count(*) FROM accounts WHERE id = ?"
+                    + " AND period_anchor_at = period_started_at AND period_ends_at = period_started_at",
                 demo.id()))
+        .as("its end is left to the renewal job: due at once")
         .isEqualTo(1);
   }
 

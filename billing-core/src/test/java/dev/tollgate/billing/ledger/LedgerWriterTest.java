@@ -5,11 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.billing.support.Charges;
 import dev.tollgate.billing.support.TestDatabase;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -229,5 +234,66 @@ class LedgerWriterTest {
   @Test
   void anEmptyBatchTouchesNothing() {
     StepVerifier.create(writer.write(List.of())).expectNext(0).expectComplete().verify(TIMEOUT);
+  }
+
+  private static long periodStartMs(String account) {
+    return db.queryLong(
+        "SELECT (extract(epoch FROM period_started_at) * 1000)::bigint FROM accounts WHERE id = ?",
+        account);
+  }
+
+  @Test
+  void onlyChargesOfTheCurrentPeriodTakeFromTheAllowance() {
+    String a = account(1_000_000, 500_000);
+    long current = periodStartMs(a);
+    long previous = current - Duration.ofDays(30).toMillis();
+    List<SettledCharge> batch =
+        List.of(
+            Charges.inPeriod(charge(a, 250_000, 200_000, 50_000), previous),
+            Charges.inPeriod(charge(a, 100_000, 100_000, 0), current),
+            charge(a, 30_000, 30_000, 0), // recorded no period (written before periods were)
+            Charges.inPeriod(charge(a, 7, 0, 7), previous));
+
+    StepVerifier.create(writer.write(batch)).expectNext(4).expectComplete().verify(TIMEOUT);
+    StepVerifier.create(writer.write(batch)).expectNext(0).expectComplete().verify(TIMEOUT);
+
+    assertThat(allowanceLeft(a))
+        .as("the previous period's 200_000 is history; this period's and the unknown count")
+        .isEqualTo(500_000 - 100_000 - 30_000);
+    assertThat(balance(a)).as("every balance part is debited").isEqualTo(1_000_000 - 50_000 - 7);
+    assertThat(debits(a))
+        .as("the ledger records every charge")
+        .isEqualTo(250_000 + 100_000 + 30_007);
+  }
+
+  @Test
+  void aChargeOfTheOldPeriodWaitingOnARenewalInProgressLeavesTheNewAllowanceIntact()
+      throws Exception {
+    String a = account(1_000_000, 500_000);
+    long old = periodStartMs(a);
+    List<SettledCharge> batch = List.of(Charges.inPeriod(charge(a, 300_000, 300_000, 0), old));
+
+    try (Connection renewal =
+        DriverManager.getConnection(TestDatabase.jdbcUrl(db.name), "postgres", "")) {
+      renewal.setAutoCommit(false);
+      try (PreparedStatement renew =
+          renewal.prepareStatement(
+              "UPDATE accounts SET period_started_at = period_started_at + interval '30 days',"
+                  + " allowance_left_nanos = allowance_nanos WHERE id = ?")) {
+        renew.setString(1, a);
+        assertThat(renew.executeUpdate()).isEqualTo(1);
+      }
+      // The writer reads the old period before the renewal commits, then waits on the row lock.
+      CompletableFuture<Integer> written = writer.write(batch).toFuture();
+      Thread.sleep(500);
+      assertThat(written).as("waiting on the renewal's row lock").isNotDone();
+      renewal.commit();
+      assertThat(written.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(1);
+    }
+
+    assertThat(allowanceLeft(a))
+        .as("the renewal committed first: the old period's charge does not eat the new allowance")
+        .isEqualTo(500_000);
+    assertThat(debits(a)).isEqualTo(300_000);
   }
 }

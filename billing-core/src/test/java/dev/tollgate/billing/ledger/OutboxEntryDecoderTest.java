@@ -19,6 +19,21 @@ class OutboxEntryDecoderTest {
   }
 
   @Test
+  void theAllowancePeriodIsDecodedWhenPresentAndNullWhenMissingOrEmpty() {
+    SettledCharge charge =
+        Charges.inPeriod(
+            Charges.withStreamId(Charges.charge("acct-1", 99, 10, 42), "17-3"), 1_767_225_600_000L);
+    Map<String, String> fields = TestRedis.fields(charge);
+    assertThat(OutboxEntryDecoder.decode("17-3", fields).subPeriodMs())
+        .isEqualTo(1_767_225_600_000L);
+
+    fields.put("sub_period", ""); // the account's hash recorded no period
+    assertThat(OutboxEntryDecoder.decode("17-3", fields).subPeriodMs()).isNull();
+    fields.remove("sub_period"); // an entry written before periods were recorded
+    assertThat(OutboxEntryDecoder.decode("17-3", fields).subPeriodMs()).isNull();
+  }
+
+  @Test
   void aMissingFieldIsNamed() {
     Map<String, String> fields = TestRedis.fields(Charges.charge("acct-1", 5, 0, 5));
     fields.remove("from_balance");

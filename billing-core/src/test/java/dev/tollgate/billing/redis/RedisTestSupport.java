@@ -2,6 +2,7 @@ package dev.tollgate.billing.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.billing.ledger.OutboxEntryDecoder;
 import dev.tollgate.billing.ledger.SettledCharge;
 import dev.tollgate.billing.metering.RequestStatus;
 import dev.tollgate.billing.metering.UsageSource;
@@ -60,7 +61,8 @@ abstract class RedisTestSupport {
           "started_at_ms",
           "ttft_ms",
           "duration_ms",
-          "settled_at_ms");
+          "settled_at_ms",
+          "sub_period");
 
   static RedisClient client;
   static StatefulRedisConnection<String, String> connection;
@@ -163,30 +165,6 @@ abstract class RedisTestSupport {
   static SettledCharge parse(StreamMessage<String, String> entry) {
     Map<String, String> f = entry.getBody();
     assertThat(f.keySet()).as("outbox fields").isEqualTo(OUTBOX_FIELDS);
-    return new SettledCharge(
-        entry.getId(),
-        f.get("request_id"),
-        f.get("account_id"),
-        f.get("key_id"),
-        f.get("model"),
-        f.get("provider"),
-        f.get("status"),
-        f.get("source"),
-        Long.parseLong(f.get("prompt_tokens")),
-        Long.parseLong(f.get("completion_tokens")),
-        Long.parseLong(f.get("cached_tokens")),
-        Long.parseLong(f.get("reasoning_tokens")),
-        Long.parseLong(f.get("cost")),
-        Long.parseLong(f.get("charged")),
-        Long.parseLong(f.get("from_allowance")),
-        Long.parseLong(f.get("from_balance")),
-        Long.parseLong(f.get("uncollected")),
-        f.get("price_version"),
-        Long.parseLong(f.get("markup_ppm")),
-        Long.parseLong(f.get("discount_ppm")),
-        Long.parseLong(f.get("started_at_ms")),
-        Long.parseLong(f.get("ttft_ms")),
-        Long.parseLong(f.get("duration_ms")),
-        Long.parseLong(f.get("settled_at_ms")));
+    return OutboxEntryDecoder.decode(entry.getId(), f);
   }
 }

@@ -66,7 +66,38 @@ public final class Charges {
         c.startedAtMs(),
         c.ttftMs(),
         c.durationMs(),
-        c.settledAtMs());
+        c.settledAtMs(),
+        c.subPeriodMs());
+  }
+
+  /** The same charge, drawn from the allowance period starting at {@code periodMs}. */
+  public static SettledCharge inPeriod(SettledCharge c, long periodMs) {
+    return new SettledCharge(
+        c.streamId(),
+        c.requestId(),
+        c.accountId(),
+        c.keyId(),
+        c.model(),
+        c.provider(),
+        c.status(),
+        c.source(),
+        c.promptTokens(),
+        c.completionTokens(),
+        c.cachedTokens(),
+        c.reasoningTokens(),
+        c.cost(),
+        c.charged(),
+        c.fromAllowance(),
+        c.fromBalance(),
+        c.uncollected(),
+        c.priceVersion(),
+        c.markupPpm(),
+        c.discountPpm(),
+        c.startedAtMs(),
+        c.ttftMs(),
+        c.durationMs(),
+        c.settledAtMs(),
+        periodMs);
   }
 
   /** The same charge, made with another key. */
@@ -95,6 +126,7 @@ public final class Charges {
         c.startedAtMs(),
         c.ttftMs(),
         c.durationMs(),
-        c.settledAtMs());
+        c.settledAtMs(),
+        c.subPeriodMs());
   }
 }

@@ -117,6 +117,9 @@ public final class TestRedis implements AutoCloseable {
     f.put("ttft_ms", Long.toString(c.ttftMs()));
     f.put("duration_ms", Long.toString(c.durationMs()));
     f.put("settled_at_ms", Long.toString(c.settledAtMs()));
+    if (c.subPeriodMs() != null) {
+      f.put("sub_period", Long.toString(c.subPeriodMs()));
+    }
     return f;
   }
 

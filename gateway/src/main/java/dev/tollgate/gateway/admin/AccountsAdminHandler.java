@@ -9,6 +9,7 @@ import static dev.tollgate.gateway.admin.AdminJson.optionalText;
 import static dev.tollgate.gateway.admin.AdminJson.requiredText;
 import static dev.tollgate.gateway.admin.AdminJson.respond;
 
+import dev.tollgate.billing.allowance.AllowancePeriods;
 import dev.tollgate.billing.ledger.AccountRepository;
 import dev.tollgate.billing.ledger.AccountRow;
 import dev.tollgate.billing.ledger.AccountStatus;
@@ -17,8 +18,6 @@ import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.gateway.api.GatewayException;
 import dev.tollgate.gateway.api.JsonBodies;
 import dev.tollgate.gateway.auth.KeyRevocations;
-import java.time.Period;
-import java.time.format.DateTimeParseException;
 import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -81,11 +80,13 @@ final class AccountsAdminHandler {
       allowance = amount(plan.get("allowance"), "plan.allowance");
       period = requiredText(plan, "period");
       try {
-        Period.parse(period);
-      } catch (DateTimeParseException e) {
+        AllowancePeriods.parse(period);
+      } catch (IllegalArgumentException e) {
         throw GatewayException.badRequest(
             "plan.period",
-            "plan.period: '" + period + "' (expected: an ISO-8601 period such as P1M or P30D)");
+            "plan.period: '"
+                + period
+                + "' (expected: a positive ISO-8601 period such as P1M or P30D)");
       }
     }
     JsonNode discount = body.get("discount");
@@ -246,6 +247,9 @@ final class AccountsAdminHandler {
       ObjectNode plan = out.putObject("plan");
       plan.put("allowance", decimal(row.allowanceNanos()));
       plan.put("period", row.allowancePeriod());
+      if (row.periodStartedAt() != null) {
+        plan.put("period_started_at", row.periodStartedAt().toString());
+      }
     }
     return out;
   }

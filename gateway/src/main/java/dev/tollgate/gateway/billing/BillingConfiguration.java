@@ -1,5 +1,7 @@
 package dev.tollgate.gateway.billing;
 
+import dev.tollgate.billing.allowance.AllowanceRenewals;
+import dev.tollgate.billing.allowance.AllowanceRenewer;
 import dev.tollgate.billing.ledger.AccountRepository;
 import dev.tollgate.billing.ledger.LedgerWriter;
 import dev.tollgate.billing.ledger.Migrations;
@@ -15,6 +17,7 @@ import io.r2dbc.spi.ConnectionFactories;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryOptions;
 import java.lang.management.ManagementFactory;
+import java.time.Clock;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -23,8 +26,8 @@ import org.springframework.context.annotation.Configuration;
 /**
  * Billing's wiring: Lettuce for Redis ({@code spring.data.redis.url}), R2DBC for PostgreSQL ({@code
  * spring.r2dbc.url}, {@code username}, {@code password}) with Flyway migrations at start-up, the
- * outbox flusher and the hold reaper. With {@code gateway.billing.enabled=false} none of it is
- * created and {@link FreeBilling} serves.
+ * outbox flusher, the hold reaper and the allowance renewal job. With {@code
+ * gateway.billing.enabled=false} none of it is created and {@link FreeBilling} serves.
  */
 @Configuration(proxyBeanMethods = false)
 public class BillingConfiguration {
@@ -133,6 +136,17 @@ public class BillingConfiguration {
         AccountRepository accounts,
         BillingProperties properties) {
       return new BillingLifecycle(flusher, holds, accounts, properties);
+    }
+
+    @Bean
+    AllowanceRenewer allowanceRenewer(ConnectionPool connections, HoldStore holds) {
+      return new AllowanceRenewer(new AllowanceRenewals(connections), holds, Clock.systemUTC());
+    }
+
+    @Bean
+    AllowanceRenewalJob allowanceRenewalJob(
+        AllowanceRenewer renewer, BillingProperties properties) {
+      return new AllowanceRenewalJob(renewer, properties);
     }
 
     private static String instanceId(BillingProperties properties) {

@@ -20,6 +20,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param reaperInterval how often expired holds are looked for
  * @param instanceId this instance's name in the outbox consumer group; host and pid when absent
  * @param currency the currency every amount is in (ISO 4217 code), as shown to account owners
+ * @param allowanceRenewalInterval how often accounts whose allowance period ended are renewed
+ * @param allowanceRenewalInitialDelay how long after start-up the first renewal runs
  */
 @ConfigurationProperties("gateway.billing")
 public record BillingProperties(
@@ -33,7 +35,26 @@ public record BillingProperties(
     @DefaultValue Flusher flusher,
     @DefaultValue("30s") Duration reaperInterval,
     @Nullable String instanceId,
-    @DefaultValue("USD") String currency) {
+    @DefaultValue("USD") String currency,
+    @DefaultValue("1m") Duration allowanceRenewalInterval,
+    @DefaultValue("10s") Duration allowanceRenewalInitialDelay) {
+
+  public BillingProperties {
+    if (allowanceRenewalInterval == null
+        || allowanceRenewalInterval.isNegative()
+        || allowanceRenewalInterval.isZero()) {
+      throw new IllegalArgumentException(
+          "gateway.billing.allowance-renewal-interval: "
+              + allowanceRenewalInterval
+              + " (expected: > 0)");
+    }
+    if (allowanceRenewalInitialDelay == null || allowanceRenewalInitialDelay.isNegative()) {
+      throw new IllegalArgumentException(
+          "gateway.billing.allowance-renewal-initial-delay: "
+              + allowanceRenewalInitialDelay
+              + " (expected: >= 0)");
+    }
+  }
 
   /**
    * The demo account, created when missing.

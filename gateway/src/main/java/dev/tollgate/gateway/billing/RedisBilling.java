@@ -2,6 +2,7 @@ package dev.tollgate.gateway.billing;
 
 import dev.tollgate.adapter.TokenUsage;
 import dev.tollgate.billing.ledger.AccountRepository;
+import dev.tollgate.billing.ledger.AccountRow;
 import dev.tollgate.billing.pricing.ModelPrice;
 import dev.tollgate.billing.pricing.Nanos;
 import dev.tollgate.billing.redis.HoldStore;
@@ -10,6 +11,7 @@ import dev.tollgate.gateway.api.GatewayException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,21 +107,52 @@ public final class RedisBilling implements Billing {
   /**
    * Copies an account from PostgreSQL into Redis (never over an account Redis already has), with
    * what its keys have spent, so that spend caps hold after Redis lost the account.
+   *
+   * <p>An allowance renewal can commit between the read and the write here; its Redis step then
+   * found nothing to renew, and the hash would start on the old period. So once the hash is
+   * created, the period is read again and, if it moved on, renewed here (idempotent, ordered: a
+   * renewal job doing the same meanwhile makes no difference).
    */
   private Mono<Boolean> load(String accountId) {
     return accounts
         .find(accountId)
         .zipWith(accounts.keySpend(accountId))
-        .flatMap(
-            found ->
-                holds.loadAccount(
-                    accountId,
-                    found.getT1().balanceNanos(),
-                    found.getT1().allowanceLeftNanos(),
-                    found.getT1().discountPpm(),
-                    found.getT1().status().wireName(),
-                    found.getT2()))
+        .flatMap(found -> cache(found.getT1(), found.getT2()))
         .switchIfEmpty(Mono.error(GatewayException.accountInactive()));
+  }
+
+  /** Caches {@code row} as read from PostgreSQL (see {@link #load}); true when it was created. */
+  Mono<Boolean> cache(AccountRow row, Map<String, Long> keySpent) {
+    return holds
+        .loadAccount(
+            row.id(),
+            row.balanceNanos(),
+            row.allowanceLeftNanos(),
+            row.periodStartedAt(),
+            row.discountPpm(),
+            row.status().wireName(),
+            keySpent)
+        .flatMap(
+            created ->
+                created && row.periodStartedAt() != null
+                    ? renewIfMovedOn(row).thenReturn(true)
+                    : Mono.just(created));
+  }
+
+  private Mono<Void> renewIfMovedOn(AccountRow loaded) {
+    Instant loadedPeriod = loaded.periodStartedAt();
+    return accounts
+        .find(loaded.id())
+        .filter(
+            now ->
+                now.periodStartedAt() != null
+                    && loadedPeriod != null
+                    && now.periodStartedAt().isAfter(loadedPeriod))
+        .flatMap(
+            now ->
+                holds.renewAllowance(
+                    now.id(), Objects.requireNonNull(now.periodStartedAt()), now.allowanceNanos()))
+        .then();
   }
 
   private Mono<Long> discount(String accountId) {
