@@ -17,9 +17,11 @@ import dev.tollgate.gateway.relay.StreamRelay;
 import dev.tollgate.gateway.relay.UsageCost;
 import dev.tollgate.gateway.route.ModelCatalog;
 import dev.tollgate.gateway.route.ModelRoute;
+import dev.tollgate.gateway.route.Router;
 import dev.tollgate.gateway.web.RequestIds;
 import java.time.Instant;
 import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.BodyInserters;
@@ -44,6 +46,7 @@ public class ChatCompletionsHandler {
   public static final String COST_HEADER = "x-gateway-cost";
 
   private final ModelCatalog catalog;
+  private final Router router;
   private final TokenEstimator estimator;
   private final Billing billing;
   private final UsageSink usageSink;
@@ -53,6 +56,7 @@ public class ChatCompletionsHandler {
 
   public ChatCompletionsHandler(
       ModelCatalog catalog,
+      Router router,
       TokenEstimator estimator,
       Billing billing,
       UsageSink usageSink,
@@ -60,6 +64,7 @@ public class ChatCompletionsHandler {
       GatewayProperties properties,
       BillingProperties billingProperties) {
     this.catalog = catalog;
+    this.router = router;
     this.estimator = estimator;
     this.billing = billing;
     this.usageSink = usageSink;
@@ -139,22 +144,37 @@ public class ChatCompletionsHandler {
           usageSink.accept(record);
         };
     RequestMeter meter = new RequestMeter(context, estimator, tab, sink);
-    ChatCall call = new ChatCall(context.requestId(), body, route.upstreamModel(), wantsUsage);
+    ChatCall call =
+        new ChatCall(
+            context.requestId(), body, route.deployments().getFirst().upstreamModel(), wantsUsage);
+    Router.Listener served = servedBy(exchange, tab, meter);
     return context.streamed()
-        ? streaming(exchange, route, call, meter, tab, wantsUsage)
-        : whole(route, call, meter, tab);
+        ? streaming(exchange, route, call, served, meter, tab, wantsUsage)
+        : whole(route, call, served, meter, tab);
+  }
+
+  /** Once a deployment answers: name it in the response and bill at its model's price. */
+  private static Router.Listener servedBy(ServerWebExchange exchange, Tab tab, RequestMeter meter) {
+    return deployment -> {
+      tab.serveAs(deployment.modelId());
+      meter.servedBy(deployment.modelId(), deployment.provider());
+      HttpHeaders headers = exchange.getResponse().getHeaders();
+      headers.set(Router.MODEL_HEADER, deployment.modelId());
+      headers.set(Router.PROVIDER_HEADER, deployment.provider());
+    };
   }
 
   private Mono<ServerResponse> streaming(
       ServerWebExchange exchange,
       ModelRoute route,
       ChatCall call,
+      Router.Listener served,
       RequestMeter meter,
       Tab tab,
       boolean wantsUsage) {
     Flux<DataBuffer> events =
         StreamRelay.relay(
-            route.adapter().stream(call),
+            router.stream(route, call, served),
             meter,
             tab,
             wantsUsage,
@@ -166,10 +186,10 @@ public class ChatCompletionsHandler {
         .body(BodyInserters.fromDataBuffers(events));
   }
 
-  private Mono<ServerResponse> whole(ModelRoute route, ChatCall call, RequestMeter meter, Tab tab) {
-    return route
-        .adapter()
-        .complete(call)
+  private Mono<ServerResponse> whole(
+      ModelRoute route, ChatCall call, Router.Listener served, RequestMeter meter, Tab tab) {
+    return router
+        .complete(route, call, served)
         .doOnNext(meter::onResponse)
         .doOnError(meter::onError)
         .doFinally(meter::finish)

@@ -169,7 +169,11 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter {
           .aggregate()
           .asByteArray()
           .defaultIfEmpty(new byte[0])
-          .flatMapMany(bytes -> Flux.error(OpenAiErrorMapper.fromResponse(status, bytes)));
+          .flatMapMany(
+              bytes ->
+                  Flux.error(
+                      OpenAiErrorMapper.fromResponse(
+                          status, bytes, response.responseHeaders().get("retry-after"))));
     }
     SseEventSplitter splitter = new SseEventSplitter(maxEventBytes);
     StreamEnd end = new StreamEnd();
@@ -216,7 +220,8 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter {
   private UpstreamResponse toResponse(HttpClientResponse response, byte[] bytes) {
     int status = response.status().code();
     if (status >= 300) {
-      throw OpenAiErrorMapper.fromResponse(status, bytes);
+      throw OpenAiErrorMapper.fromResponse(
+          status, bytes, response.responseHeaders().get("retry-after"));
     }
     Scan scan;
     try {
