@@ -22,6 +22,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 
@@ -29,7 +30,10 @@ import tools.jackson.databind.JsonNode;
  * Retries, fail-over across deployments and fallback models, circuit breaking, and what each is
  * billed, through the running gateway against fake upstreams on loopback.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    // tests switch metrics export off by default; the Prometheus page is part of what is checked
+    properties = "management.prometheus.metrics.export.enabled=true")
 @Import(RoutingTestSupport.Sink.class)
 class RoutingTest extends RoutingTestSupport {
 
@@ -235,6 +239,34 @@ class RoutingTest extends RoutingTestSupport {
         .isEqualTo(4);
     assertThat(meters.get("tollgate.deployment.failures").tag("model", "fragile").counter().count())
         .isEqualTo(3);
+  }
+
+  @Test
+  void deploymentHealthIsVisibleAtTheActuatorEndpointsWithoutAnApiKey() {
+    assertThat(get("/actuator/health")).contains("\"status\":\"UP\"");
+    assertThat(get("/actuator/metrics/tollgate.deployment.circuit.state"))
+        .contains("\"name\":\"tollgate.deployment.circuit.state\"")
+        .contains("\"tag\":\"model\"")
+        .contains("\"failover\"");
+    assertThat(get("/actuator/prometheus"))
+        .contains(
+            "tollgate_deployment_circuit_state{model=\"weighted\",provider=\"mockB\","
+                + "upstream=\"weighted\"}")
+        .contains("tollgate_deployment_attempts_total{");
+  }
+
+  private String get(String path) {
+    return WebTestClient.bindToServer()
+        .baseUrl("http://127.0.0.1:" + port)
+        .build()
+        .get()
+        .uri(path)
+        .exchange()
+        .expectStatus()
+        .isOk()
+        .expectBody(String.class)
+        .returnResult()
+        .getResponseBody();
   }
 
   private double circuitState(String model) {
