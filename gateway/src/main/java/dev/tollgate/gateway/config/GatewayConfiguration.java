@@ -90,11 +90,11 @@ public class GatewayConfiguration {
               providers.put(name, spec);
             });
 
+    List<ModelRoute> routes =
+        new ModelRoutes(providers, registry, routing.circuitBreaker()).build(properties.models());
     for (int i = 0; i < properties.models().size(); i++) {
       checkPrice("gateway.models[" + i + "].price", properties.models().get(i).price());
     }
-    List<ModelRoute> routes =
-        new ModelRoutes(providers, registry, routing.circuitBreaker()).build(properties.models());
     return new ModelCatalog(routes);
   }
 

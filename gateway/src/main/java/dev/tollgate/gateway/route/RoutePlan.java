@@ -111,7 +111,12 @@ final class RoutePlan {
     return retryAfter != null && retryAfter.compareTo(wait) > 0 ? retryAfter : wait;
   }
 
-  /** The failure when no deployment is left: 502, naming the last upstream failure if any. */
+  /**
+   * The failure when no deployment is left. Nothing tried (every circuit open): 502. The gateway's
+   * own verdict on the last try (unreachable, broken protocol: 502; timed out: 504) goes to the
+   * client as it is. An upstream's error answer (429, 500, 503...) becomes a 502 that quotes it:
+   * the client's request was fine, the gateway could not get it served.
+   */
   UpstreamException exhausted() {
     Throwable last = lastFailure;
     if (last == null) {
@@ -119,16 +124,21 @@ final class RoutePlan {
           "No deployment of model '" + modelId + "' is available right now; try again later.",
           null);
     }
-    String cause = last instanceof UpstreamException u ? "HTTP " + u.status() : "an error";
+    if (last instanceof UpstreamException u && (u.status() == 502 || u.status() == 504)) {
+      return u;
+    }
+    String said =
+        last instanceof UpstreamException u
+            ? "the last answered HTTP " + u.status() + ": " + u.getMessage()
+            : "the last with an unexpected error";
     return UpstreamException.unavailable(
         "Every deployment of model '"
             + modelId
             + "' failed ("
             + attempts
             + (attempts == 1 ? " attempt" : " attempts")
-            + ", the last with "
-            + cause
-            + ").",
+            + "); "
+            + said,
         last);
   }
 }

@@ -138,7 +138,8 @@ class RoutingTest extends RoutingTestSupport {
     assertThat(error.path("code").asString()).isEqualTo("upstream_unavailable");
     assertThat(error.path("message").asString())
         .isEqualTo(
-            "Every deployment of model 'doomed' failed (6 attempts, the last with HTTP 500).");
+            "Every deployment of model 'doomed' failed (6 attempts); the last answered HTTP 500:"
+                + " overloaded");
     assertThat(answer.servedModel()).isNull();
     assertThat(requestsTo(BROKEN)).as("doomed's own 2, then doomed-backup's 2").isEqualTo(4);
     UsageRecord record = usage.take(answer.requestId());

@@ -39,7 +39,10 @@ import reactor.netty.http.client.HttpClient;
       "gateway.models[1].mock.tokens=5",
       "logging.level.dev.tollgate.usage=WARN",
       "gateway.billing.demo.balance=1000",
-      "gateway.billing.reaper-interval=1h"
+      "gateway.billing.reaper-interval=1h",
+      // tests here fail the fake upstream on purpose, many times: its circuit must stay closed
+      // (route/RoutingTest tests the breaker)
+      "gateway.routing.circuit-breaker.failure-threshold=1000000"
     })
 @Import(GatewayTestBase.Sink.class)
 public abstract class GatewayTestBase {
