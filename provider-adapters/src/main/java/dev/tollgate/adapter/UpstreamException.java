@@ -1,5 +1,6 @@
 package dev.tollgate.adapter;
 
+import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,6 +15,7 @@ public final class UpstreamException extends RuntimeException {
   private final String type;
   private final @Nullable String code;
   private final @Nullable String param;
+  private final @Nullable Duration retryAfter;
 
   /**
    * @param status the HTTP status for the client: the upstream's own for an upstream error
@@ -30,11 +32,27 @@ public final class UpstreamException extends RuntimeException {
       @Nullable String param,
       String message,
       @Nullable Throwable cause) {
+    this(status, type, code, param, message, cause, null);
+  }
+
+  /**
+   * @param retryAfter how long the upstream asked to wait before trying again ({@code
+   *     Retry-After}), if it said
+   */
+  public UpstreamException(
+      int status,
+      String type,
+      @Nullable String code,
+      @Nullable String param,
+      String message,
+      @Nullable Throwable cause,
+      @Nullable Duration retryAfter) {
     super(message, cause, false, false);
     this.status = status;
     this.type = type;
     this.code = code;
     this.param = param;
+    this.retryAfter = retryAfter;
   }
 
   public static UpstreamException unavailable(String message, @Nullable Throwable cause) {
@@ -65,6 +83,11 @@ public final class UpstreamException extends RuntimeException {
 
   public @Nullable String param() {
     return param;
+  }
+
+  /** How long the upstream asked to wait before the next try ({@code Retry-After}), if it said. */
+  public @Nullable Duration retryAfter() {
+    return retryAfter;
   }
 
   /** True when the upstream could not be reached or timed out, rather than answering an error. */

@@ -17,10 +17,12 @@ import dev.tollgate.gateway.relay.StreamRelay;
 import dev.tollgate.gateway.relay.UsageCost;
 import dev.tollgate.gateway.route.ModelCatalog;
 import dev.tollgate.gateway.route.ModelRoute;
+import dev.tollgate.gateway.route.Router;
 import dev.tollgate.gateway.web.RequestIds;
 import java.time.Instant;
 import java.util.Objects;
 import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.BodyInserters;
@@ -46,6 +48,7 @@ public class ChatPipeline {
   public static final String COST_HEADER = "x-gateway-cost";
 
   private final ModelCatalog catalog;
+  private final Router router;
   private final TokenEstimator estimator;
   private final Billing billing;
   private final UsageSink usageSink;
@@ -54,12 +57,14 @@ public class ChatPipeline {
 
   public ChatPipeline(
       ModelCatalog catalog,
+      Router router,
       TokenEstimator estimator,
       Billing billing,
       UsageSink usageSink,
       KeyLimitsGuard limits,
       BillingProperties billingProperties) {
     this.catalog = catalog;
+    this.router = router;
     this.estimator = estimator;
     this.billing = billing;
     this.usageSink = usageSink;
@@ -145,22 +150,39 @@ public class ChatPipeline {
         };
     RequestMeter meter = new RequestMeter(context, estimator, tab, sink);
     ChatCall call =
-        new ChatCall(context.requestId(), body, route.upstreamModel(), dialect.includeUsage());
+        new ChatCall(
+            context.requestId(),
+            body,
+            route.deployments().getFirst().upstreamModel(),
+            dialect.includeUsage());
+    Router.Listener served = servedBy(exchange, tab, meter);
     return context.streamed()
-        ? streaming(exchange, route, call, meter, tab, dialect)
-        : whole(route, call, meter, tab, dialect);
+        ? streaming(exchange, route, call, served, meter, tab, dialect)
+        : whole(route, call, served, meter, tab, dialect);
+  }
+
+  /** Once a deployment answers: name it in the response and bill at its model's price. */
+  private static Router.Listener servedBy(ServerWebExchange exchange, Tab tab, RequestMeter meter) {
+    return deployment -> {
+      tab.serveAs(deployment.modelId());
+      meter.servedBy(deployment.modelId(), deployment.provider());
+      HttpHeaders headers = exchange.getResponse().getHeaders();
+      headers.set(Router.MODEL_HEADER, deployment.modelId());
+      headers.set(Router.PROVIDER_HEADER, deployment.provider());
+    };
   }
 
   private Mono<ServerResponse> streaming(
       ServerWebExchange exchange,
       ModelRoute route,
       ChatCall call,
+      Router.Listener served,
       RequestMeter meter,
       Tab tab,
       ClientDialect dialect) {
     Flux<DataBuffer> events =
         StreamRelay.relay(
-            route.adapter().stream(call),
+            router.stream(route, call, served),
             meter,
             dialect.streamEncoder(tab, meter),
             exchange.getResponse().bufferFactory());
@@ -172,10 +194,14 @@ public class ChatPipeline {
   }
 
   private Mono<ServerResponse> whole(
-      ModelRoute route, ChatCall call, RequestMeter meter, Tab tab, ClientDialect dialect) {
-    return route
-        .adapter()
-        .complete(call)
+      ModelRoute route,
+      ChatCall call,
+      Router.Listener served,
+      RequestMeter meter,
+      Tab tab,
+      ClientDialect dialect) {
+    return router
+        .complete(route, call, served)
         .doOnNext(meter::onResponse)
         .doOnError(meter::onError)
         .doFinally(meter::finish)

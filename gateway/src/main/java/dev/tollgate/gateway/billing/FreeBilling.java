@@ -19,9 +19,16 @@ public final class FreeBilling implements Billing {
 
   @Override
   public Mono<Tab> open(TabRequest request) {
-    ModelPrice price = prices.price(request.model());
+    ModelPrice requested = prices.price(request.model());
     return Mono.just(
         new Tab() {
+          private volatile ModelPrice price = requested;
+
+          @Override
+          public void serveAs(String model) {
+            price = prices.price(model);
+          }
+
           @Override
           public boolean admit(long promptTokens, long completionTokens, long reasoningTokens) {
             return true;

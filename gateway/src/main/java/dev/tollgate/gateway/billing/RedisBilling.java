@@ -59,7 +59,9 @@ public final class RedisBilling implements Billing {
                       discount);
               return reserve(request, amount, true)
                   .map(
-                      granted -> new RedisTab(holds, request, price, discount, amount, properties));
+                      granted ->
+                          new RedisTab(
+                              holds, request, prices, price, discount, amount, properties));
             })
         .onErrorMap(
             e -> !(e instanceof GatewayException),

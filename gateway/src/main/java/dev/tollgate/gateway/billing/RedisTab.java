@@ -24,10 +24,11 @@ final class RedisTab implements Tab {
 
   private final HoldStore holds;
   private final TabRequest request;
-  private final ModelPrice price;
+  private final PriceBook prices;
   private final long discountPpm;
   private final BillingProperties properties;
-  private final long extendStep;
+  private volatile ModelPrice price;
+  private volatile long extendStep;
   private final long checkpointEveryNanos;
   private final AtomicBoolean extending = new AtomicBoolean();
 
@@ -38,12 +39,14 @@ final class RedisTab implements Tab {
   RedisTab(
       HoldStore holds,
       TabRequest request,
+      PriceBook prices,
       ModelPrice price,
       long discountPpm,
       long hold,
       BillingProperties properties) {
     this.holds = holds;
     this.request = request;
+    this.prices = prices;
     this.price = price;
     this.discountPpm = discountPpm;
     this.hold = hold;
@@ -99,12 +102,21 @@ final class RedisTab implements Tab {
   }
 
   @Override
+  public void serveAs(String model) {
+    if (!model.equals(price.model())) {
+      price = prices.price(model);
+      extendStep = Math.max(1, cost(new TokenUsage(0, properties.defaultOutputReserve(), 0, 0)));
+    }
+  }
+
+  @Override
   public long cost(TokenUsage usage) {
     return PriceBook.cost(price, usage, discountPpm);
   }
 
   @Override
   public void settle(UsageRecord r) {
+    ModelPrice price = this.price;
     // Nothing served, nothing charged: an upstream failure before the first token is free.
     boolean served = r.totalTokens() > 0 || r.status() == RequestStatus.COMPLETED;
     long cost =

@@ -19,6 +19,13 @@ public interface Tab {
    */
   boolean admit(long promptTokens, long completionTokens, long reasoningTokens);
 
+  /**
+   * From now on, prices the request as {@code model}: the model that serves it, when a fallback
+   * model does. Called before anything was delivered; the tab's hold stays as it is and grows as
+   * usual if the new price needs more. The default keeps the price (tabs that charge nothing).
+   */
+  default void serveAs(String model) {}
+
   /** The cost of a usage, in nano-units, with this request's price, markup and discount. */
   long cost(TokenUsage usage);
 

@@ -4,22 +4,25 @@ import dev.tollgate.adapter.ProviderSpec;
 import dev.tollgate.adapter.tokens.TokenEstimator;
 import dev.tollgate.gateway.auth.DevKeyStore;
 import dev.tollgate.gateway.billing.BillingProperties;
-import dev.tollgate.gateway.config.GatewayProperties.Model;
 import dev.tollgate.gateway.config.GatewayProperties.Price;
 import dev.tollgate.gateway.config.GatewayProperties.Provider;
+import dev.tollgate.gateway.route.CircuitBreaker;
 import dev.tollgate.gateway.route.ModelCatalog;
 import dev.tollgate.gateway.route.ModelRoute;
 import dev.tollgate.gateway.route.ProviderRegistry;
+import dev.tollgate.gateway.route.Router;
+import dev.tollgate.gateway.route.RoutingSettings;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.math.BigDecimal;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -66,7 +69,8 @@ public class GatewayConfiguration {
   }
 
   @Bean
-  ModelCatalog modelCatalog(GatewayProperties properties, ProviderRegistry registry) {
+  ModelCatalog modelCatalog(
+      GatewayProperties properties, ProviderRegistry registry, RoutingSettings routing) {
     if (properties.maxRequestSize().toBytes() <= 0) {
       throw new InvalidConfigurationException(
           "gateway.max-request-size: " + properties.maxRequestSize() + " (expected: > 0)");
@@ -86,47 +90,57 @@ public class GatewayConfiguration {
               providers.put(name, spec);
             });
 
-    List<ModelRoute> routes = new ArrayList<>();
-    Set<String> ids = new HashSet<>();
-    List<Model> models = properties.models();
-    for (int i = 0; i < models.size(); i++) {
-      Model model = models.get(i);
-      String at = "gateway.models[" + i + "]";
-      if (model.id() == null || model.id().isBlank()) {
-        throw new InvalidConfigurationException(
-            at + ".id: missing (expected: the model name clients use)");
-      }
-      if (!ids.add(model.id())) {
-        throw new InvalidConfigurationException(
-            at + ".id: '" + model.id() + "' is configured twice");
-      }
-      ProviderSpec provider = model.provider() == null ? null : providers.get(model.provider());
-      if (provider == null) {
-        throw new InvalidConfigurationException(
-            at
-                + ".provider: "
-                + quoted(model.provider())
-                + " (expected one of the configured providers: "
-                + new java.util.TreeSet<>(providers.keySet())
-                + ")");
-      }
-      checkPrice(at + ".price", model.price());
-      String upstreamModel =
-          model.upstreamModel() == null || model.upstreamModel().isBlank()
-              ? model.id()
-              : model.upstreamModel();
-      try {
-        routes.add(
-            new ModelRoute(
-                model.id(),
-                provider.name(),
-                upstreamModel,
-                registry.adapter(provider, model.mock())));
-      } catch (IllegalArgumentException e) {
-        throw new InvalidConfigurationException(at + "." + e.getMessage(), e);
-      }
+    List<ModelRoute> routes =
+        new ModelRoutes(providers, registry, routing.circuitBreaker()).build(properties.models());
+    for (int i = 0; i < properties.models().size(); i++) {
+      checkPrice("gateway.models[" + i + "].price", properties.models().get(i).price());
     }
     return new ModelCatalog(routes);
+  }
+
+  /** {@code gateway.routing.*}, checked. */
+  @Bean
+  RoutingSettings routingSettings(GatewayProperties properties) {
+    GatewayProperties.Routing r = properties.routing();
+    String at = "gateway.routing.";
+    if (r.maxAttempts() < 1 || r.maxAttempts() > 10) {
+      throw new InvalidConfigurationException(
+          at + "max-attempts: " + r.maxAttempts() + " (expected: 1 to 10)");
+    }
+    Duration base = r.backoff().base();
+    Duration max = r.backoff().max();
+    if (base.isNegative()) {
+      throw new InvalidConfigurationException(at + "backoff.base: " + base + " (expected: >= 0)");
+    }
+    if (max.compareTo(base) < 0) {
+      throw new InvalidConfigurationException(
+          at + "backoff.max: " + max + " (expected: >= backoff.base, " + base + ")");
+    }
+    GatewayProperties.CircuitBreaker cb = r.circuitBreaker();
+    if (cb.failureThreshold() < 1) {
+      throw new InvalidConfigurationException(
+          at + "circuit-breaker.failure-threshold: " + cb.failureThreshold() + " (expected: > 0)");
+    }
+    if (cb.openDuration().isNegative() || cb.openDuration().isZero()) {
+      throw new InvalidConfigurationException(
+          at + "circuit-breaker.open-duration: " + cb.openDuration() + " (expected: > 0)");
+    }
+    if (cb.halfOpenProbes() < 1) {
+      throw new InvalidConfigurationException(
+          at + "circuit-breaker.half-open-probes: " + cb.halfOpenProbes() + " (expected: > 0)");
+    }
+    return new RoutingSettings(
+        r.maxAttempts(),
+        base,
+        max,
+        new CircuitBreaker.Settings(cb.failureThreshold(), cb.openDuration(), cb.halfOpenProbes()));
+  }
+
+  /** Routing across deployments; its meters go to the application's registry when there is one. */
+  @Bean
+  Router router(
+      ModelCatalog catalog, RoutingSettings settings, ObjectProvider<MeterRegistry> registry) {
+    return new Router(catalog, settings, registry.getIfAvailable(SimpleMeterRegistry::new));
   }
 
   private static ProviderSpec spec(

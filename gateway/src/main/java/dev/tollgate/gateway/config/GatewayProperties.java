@@ -20,6 +20,7 @@ import org.springframework.util.unit.DataSize;
  *     one random key is generated and printed at start-up
  * @param maxRequestSize the largest request body accepted
  * @param upstream default upstream timeouts, for providers that set none
+ * @param routing retries, back-off and circuit breaking across a model's deployments
  */
 @ConfigurationProperties("gateway")
 public record GatewayProperties(
@@ -27,7 +28,8 @@ public record GatewayProperties(
     @DefaultValue List<Model> models,
     @DefaultValue List<String> devKeys,
     @DefaultValue("10MB") DataSize maxRequestSize,
-    @DefaultValue Upstream upstream) {
+    @DefaultValue Upstream upstream,
+    @DefaultValue Routing routing) {
 
   /**
    * One upstream provider.
@@ -55,8 +57,10 @@ public record GatewayProperties(
    * One model clients may ask for.
    *
    * @param id the name clients use
-   * @param provider the provider that serves it
+   * @param provider the provider that serves it: the short form of one deployment
    * @param upstreamModel the name the provider knows; the id when absent
+   * @param deployments where the model is served, picked by weight (instead of {@code provider})
+   * @param fallbacks other models to try, in order, when no deployment of this one serves
    * @param price per million tokens, in the account currency
    * @param markup added to the price: {@code 0.2} charges the price plus 20 %
    * @param mock the mock provider's settings for this model ({@code ttft-ms}, {@code
@@ -68,7 +72,52 @@ public record GatewayProperties(
       @Nullable String upstreamModel,
       @Nullable Price price,
       @Nullable BigDecimal markup,
-      @DefaultValue Map<String, String> mock) {}
+      @DefaultValue Map<String, String> mock,
+      @DefaultValue List<Deployment> deployments,
+      @DefaultValue List<String> fallbacks) {}
+
+  /**
+   * One place a model is served.
+   *
+   * @param provider the provider that serves it
+   * @param upstreamModel the name the provider knows; the model's id when absent
+   * @param weight its share of the model's traffic, relative to the other deployments
+   */
+  public record Deployment(
+      @Nullable String provider, @Nullable String upstreamModel, @DefaultValue("1") int weight) {}
+
+  /**
+   * How a request is retried and failed over before anything reached the client.
+   *
+   * @param maxAttempts tries on one deployment, the first included, before the next deployment
+   * @param backoff the wait between two tries on one deployment
+   * @param circuitBreaker when a deployment is skipped for failing
+   */
+  public record Routing(
+      @DefaultValue("2") int maxAttempts,
+      @DefaultValue Backoff backoff,
+      @DefaultValue CircuitBreaker circuitBreaker) {}
+
+  /**
+   * Jittered exponential back-off.
+   *
+   * @param base the wait before the first retry, doubled for each next one
+   * @param max the longest wait; an upstream {@code Retry-After} longer than this moves on to the
+   *     next deployment at once
+   */
+  public record Backoff(@DefaultValue("100ms") Duration base, @DefaultValue("2s") Duration max) {}
+
+  /**
+   * Each deployment's circuit breaker.
+   *
+   * @param failureThreshold consecutive failures that open the circuit
+   * @param openDuration how long an open circuit skips the deployment before probing it
+   * @param halfOpenProbes how many requests may probe a half-open circuit at once
+   */
+  public record CircuitBreaker(
+      @DefaultValue("5") int failureThreshold,
+      @DefaultValue("30s") Duration openDuration,
+      @DefaultValue("1") int halfOpenProbes) {}
 
   /**
    * Prices per million tokens (and per request), decimal, in the account currency.

@@ -46,6 +46,8 @@ public final class RequestMeter {
   private volatile @Nullable Throwable error;
   private volatile boolean cutOff;
   private volatile boolean upstreamCompleted;
+  private volatile @Nullable String servedModel;
+  private volatile @Nullable String servedProvider;
 
   /**
    * What a meter knows from the start.
@@ -106,6 +108,15 @@ public final class RequestMeter {
    */
   public void onUpstreamComplete() {
     upstreamCompleted = true;
+  }
+
+  /**
+   * The model and provider that serve the request, when routing chose other ones than the context
+   * names (another deployment, a fallback model): the record names them.
+   */
+  public void servedBy(String model, String provider) {
+    servedModel = model;
+    servedProvider = provider;
   }
 
   /** The gateway ended the stream because the account's funds ran out. */
@@ -220,11 +231,13 @@ public final class RequestMeter {
       }
     }
     long firstToken = firstTokenNanos >= 0 ? firstTokenNanos : firstEventNanos;
+    String model = servedModel;
+    String provider = servedProvider;
     return new UsageRecord(
         context.requestId(),
         context.keyId(),
-        context.model(),
-        context.provider(),
+        model != null ? model : context.model(),
+        provider != null ? provider : context.provider(),
         usage.promptTokens(),
         usage.completionTokens(),
         usage.cachedPromptTokens(),

@@ -74,9 +74,12 @@ class NonStreamingTest extends GatewayTestBase {
 
     Raw raw = post(REQUEST);
 
-    assertThat(raw.status()).isEqualTo(503);
+    assertThat(raw.status()).isEqualTo(502);
     JsonNode error = Json.MAPPER.readTree(raw.body()).path("error");
-    assertThat(error.path("message").asString()).isEqualTo("upstream answered HTTP 503");
+    assertThat(error.path("message").asString())
+        .isEqualTo(
+            "Every deployment of model 'fake-model' failed (2 attempts); the last answered"
+                + " HTTP 503: upstream answered HTTP 503");
     assertThat(error.path("type").asString()).isEqualTo("upstream_error");
   }
 }

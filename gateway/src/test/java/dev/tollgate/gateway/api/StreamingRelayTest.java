@@ -162,7 +162,7 @@ class StreamingRelayTest extends GatewayTestBase {
   }
 
   @Test
-  void anUpstreamRateLimitKeepsStatus429() throws Exception {
+  void anUpstreamRateLimitIsRetriedThenA502QuotingIt() throws Exception {
     UPSTREAM.script(
         json(
             429,
@@ -171,9 +171,16 @@ class StreamingRelayTest extends GatewayTestBase {
 
     Raw raw = post(STREAM);
 
-    assertThat(raw.status()).isEqualTo(429);
-    assertThat(Json.MAPPER.readTree(raw.body()).path("error").path("code").asString())
-        .isEqualTo("rate_limit_exceeded");
+    // the gateway's own 429 means the client's key is limited; the upstream's is the gateway's
+    // problem: tried again (max-attempts), then a 502 that says what the upstream answered
+    assertThat(raw.status()).isEqualTo(502);
+    JsonNode error = Json.MAPPER.readTree(raw.body()).path("error");
+    assertThat(error.path("code").asString()).isEqualTo("upstream_unavailable");
+    assertThat(error.path("message").asString())
+        .isEqualTo(
+            "Every deployment of model 'fake-model' failed (2 attempts); the last answered"
+                + " HTTP 429: Rate limit reached");
+    assertThat(UPSTREAM.pendingRequests()).isEqualTo(2);
   }
 
   @Test

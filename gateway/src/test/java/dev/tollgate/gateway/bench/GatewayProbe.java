@@ -42,7 +42,11 @@ final class GatewayProbe implements BeanPostProcessor {
               .map(
                   r ->
                       new ModelRoute(
-                          r.modelId(), r.provider(), r.upstreamModel(), new Probed(r.adapter())))
+                          r.modelId(),
+                          r.deployments().stream()
+                              .map(d -> d.withAdapter(new Probed(d.adapter())))
+                              .toList(),
+                          r.fallbacks()))
               .toList());
     }
     return bean;

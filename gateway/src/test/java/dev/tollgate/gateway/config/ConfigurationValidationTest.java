@@ -41,6 +41,18 @@ class ConfigurationValidationTest {
         "gateway.providers.up.max-connections=0 | gateway.providers.up.max-connections: 0 (expected: > 0)",
         "gateway.providers.up.idle-timeout=0s | gateway.providers.up.idle-timeout: PT0S (expected: > 0)",
         "gateway.dev-keys[0]=short | gateway.dev-keys[0]: 5 characters (expected: at least 16)",
+        "gateway.models[0].id=m;gateway.models[0].deployments[0].provider=local;gateway.models[0].deployments[0].weight=0 | gateway.models[0].deployments[0].weight: 0 (expected: > 0)",
+        "gateway.models[0].id=m;gateway.models[0].deployments[0].provider=local;gateway.models[0].deployments[1].provider=elsewhere | gateway.models[0].deployments[1].provider: 'elsewhere' (expected one of the configured providers: [local, up])",
+        "gateway.models[0].id=m;gateway.models[0].deployments[0].upstream-model=x | gateway.models[0].deployments[0].provider: missing (expected one of the configured providers: [local, up])",
+        "gateway.models[0].id=m;gateway.models[0].provider=local;gateway.models[0].deployments[0].provider=local | gateway.models[0]: both provider/upstream-model and deployments are set (expected: one of them; provider is the short form of one deployment)",
+        "gateway.models[0].id=m;gateway.models[0].provider=local;gateway.models[0].fallbacks[0]=nope | gateway.models[0].fallbacks[0]: 'nope' (expected one of the configured models: [m])",
+        "gateway.models[0].id=m;gateway.models[0].provider=local;gateway.models[0].fallbacks[0]=m | gateway.models[0].fallbacks[0]: 'm' is the model itself (expected: another model's id)",
+        "gateway.routing.max-attempts=0 | gateway.routing.max-attempts: 0 (expected: 1 to 10)",
+        "gateway.routing.backoff.base=-1s | gateway.routing.backoff.base: PT-1S (expected: >= 0)",
+        "gateway.routing.backoff.base=2s;gateway.routing.backoff.max=1s | gateway.routing.backoff.max: PT1S (expected: >= backoff.base, PT2S)",
+        "gateway.routing.circuit-breaker.failure-threshold=0 | gateway.routing.circuit-breaker.failure-threshold: 0 (expected: > 0)",
+        "gateway.routing.circuit-breaker.open-duration=0s | gateway.routing.circuit-breaker.open-duration: PT0S (expected: > 0)",
+        "gateway.routing.circuit-breaker.half-open-probes=0 | gateway.routing.circuit-breaker.half-open-probes: 0 (expected: > 0)",
       })
   void failsStartupNamingTheBadValue(String properties, String message) {
     runner
@@ -56,6 +68,30 @@ class ConfigurationValidationTest {
                   .as("an InvalidConfigurationException in %s", context.getStartupFailure())
                   .isNotNull()
                   .hasMessage(message);
+            });
+  }
+
+  @org.junit.jupiter.api.Test
+  void deploymentsWeightsAndFallbacksStart() {
+    runner
+        .withPropertyValues(
+            "gateway.models[0].id=big",
+            "gateway.models[0].deployments[0].provider=local",
+            "gateway.models[0].deployments[0].weight=3",
+            "gateway.models[0].deployments[1].provider=up",
+            "gateway.models[0].deployments[1].upstream-model=big-v2",
+            "gateway.models[0].fallbacks[0]=small",
+            "gateway.models[1].id=small",
+            "gateway.models[1].provider=local")
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              var big = context.getBean(dev.tollgate.gateway.route.ModelCatalog.class).find("big");
+              assertThat(big).isNotNull();
+              assertThat(big.deployments())
+                  .extracting(d -> d.provider() + "/" + d.upstreamModel() + "*" + d.weight())
+                  .containsExactly("local/big*3", "up/big-v2*1");
+              assertThat(big.fallbacks()).containsExactly("small");
             });
   }
 

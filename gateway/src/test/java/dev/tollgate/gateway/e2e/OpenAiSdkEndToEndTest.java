@@ -161,7 +161,7 @@ class OpenAiSdkEndToEndTest extends GatewayTestBase {
         FakeUpstream.json(500, "{\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}"));
     assertThatThrownBy(() -> client.chat().completions().create(params("fake-model").build()))
         .isInstanceOfSatisfying(
-            InternalServerException.class, e -> assertThat(e.statusCode()).isEqualTo(500));
+            InternalServerException.class, e -> assertThat(e.statusCode()).isEqualTo(502));
   }
 
   @Test

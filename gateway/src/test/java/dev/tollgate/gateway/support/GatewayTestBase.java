@@ -41,7 +41,10 @@ import reactor.netty.http.client.HttpClient;
       "gateway.billing.demo.balance=1000",
       "gateway.billing.reaper-interval=1h",
       // Many tests send wrong keys from loopback on purpose; FailedKeysTest checks the slowdown.
-      "gateway.auth.failed-keys.free-attempts=100000"
+      "gateway.auth.failed-keys.free-attempts=100000",
+      // tests here fail the fake upstream on purpose, many times: its circuit must stay closed
+      // (route/RoutingTest tests the breaker)
+      "gateway.routing.circuit-breaker.failure-threshold=1000000"
     })
 @Import(GatewayTestBase.Sink.class)
 public abstract class GatewayTestBase {

@@ -113,7 +113,10 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter, Embedding
                                   answer -> {
                                     int status = response.status().code();
                                     if (status >= 300) {
-                                      throw OpenAiErrorMapper.fromResponse(status, answer);
+                                      throw OpenAiErrorMapper.fromResponse(
+                                          status,
+                                          answer,
+                                          response.responseHeaders().get("retry-after"));
                                     }
                                     return read.apply(answer);
                                   }));
@@ -161,7 +164,11 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter, Embedding
           .aggregate()
           .asByteArray()
           .defaultIfEmpty(new byte[0])
-          .flatMapMany(bytes -> Flux.error(OpenAiErrorMapper.fromResponse(status, bytes)));
+          .flatMapMany(
+              bytes ->
+                  Flux.error(
+                      OpenAiErrorMapper.fromResponse(
+                          status, bytes, response.responseHeaders().get("retry-after"))));
     }
     SseEventSplitter splitter = new SseEventSplitter(endpoint.maxEventBytes());
     StreamEnd end = new StreamEnd();

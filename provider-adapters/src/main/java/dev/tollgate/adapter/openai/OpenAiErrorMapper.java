@@ -3,6 +3,10 @@ package dev.tollgate.adapter.openai;
 import dev.tollgate.adapter.Json;
 import dev.tollgate.adapter.UpstreamException;
 import dev.tollgate.adapter.openai.OpenAiPayloadScanner.Scan;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -16,6 +20,15 @@ public final class OpenAiErrorMapper {
 
   /** An error response: the upstream's status is kept, its error fields carried over. */
   public static UpstreamException fromResponse(int status, byte[] body) {
+    return fromResponse(status, body, null);
+  }
+
+  /**
+   * An error response with its {@code Retry-After} header (seconds or an HTTP date), which the
+   * gateway's routing honours before it tries the same upstream again.
+   */
+  public static UpstreamException fromResponse(
+      int status, byte[] body, @Nullable String retryAfterHeader) {
     Scan scan = null;
     if (body.length > 0) {
       try {
@@ -38,7 +51,29 @@ public final class OpenAiErrorMapper {
         scan == null ? null : scan.errorCode,
         scan == null ? null : scan.errorParam,
         message,
-        null);
+        null,
+        retryAfter(retryAfterHeader));
+  }
+
+  /** {@code Retry-After} as a duration: whole seconds or an HTTP date; null when absent or bad. */
+  static @Nullable Duration retryAfter(@Nullable String header) {
+    if (header == null || header.isBlank()) {
+      return null;
+    }
+    String value = header.trim();
+    try {
+      long seconds = Long.parseLong(value);
+      return seconds < 0 ? null : Duration.ofSeconds(seconds);
+    } catch (NumberFormatException notSeconds) {
+      // an HTTP date, below
+    }
+    try {
+      ZonedDateTime at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME);
+      Duration wait = Duration.between(java.time.Instant.now(), at.toInstant());
+      return wait.isNegative() ? Duration.ZERO : wait;
+    } catch (DateTimeParseException bad) {
+      return null;
+    }
   }
 
   /** The top-level {@code object} field's value, when the body is a JSON object that has one. */

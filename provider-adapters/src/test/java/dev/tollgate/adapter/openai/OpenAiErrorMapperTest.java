@@ -109,4 +109,26 @@ class OpenAiErrorMapperTest {
     assertThat(string.getMessage()).isEqualTo("model crashed");
     assertThat(string.type()).isEqualTo("upstream_error");
   }
+
+  @Test
+  void retryAfterInSecondsOrAsAnHttpDateIsCarried() {
+    UpstreamException seconds = OpenAiErrorMapper.fromResponse(429, new byte[0], "3");
+    UpstreamException date =
+        OpenAiErrorMapper.fromResponse(
+            503,
+            new byte[0],
+            java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(30)));
+
+    assertThat(seconds.retryAfter()).isEqualTo(java.time.Duration.ofSeconds(3));
+    assertThat(date.retryAfter())
+        .isBetween(java.time.Duration.ofSeconds(25), java.time.Duration.ofSeconds(31));
+  }
+
+  @Test
+  void aMissingOrUnreadableRetryAfterIsNone() {
+    assertThat(OpenAiErrorMapper.fromResponse(429, new byte[0]).retryAfter()).isNull();
+    assertThat(OpenAiErrorMapper.fromResponse(429, new byte[0], "soon").retryAfter()).isNull();
+    assertThat(OpenAiErrorMapper.fromResponse(429, new byte[0], "-1").retryAfter()).isNull();
+  }
 }
