@@ -277,7 +277,8 @@ class AnthropicSdkEndToEndTest extends GatewayTestBase {
         .isInstanceOfSatisfying(
             InternalServerException.class,
             e -> {
-              assertThat(e.statusCode()).isEqualTo(500);
+              // Retried, then exhausted: a 502 quoting the upstream (see route/RoutePlan).
+              assertThat(e.statusCode()).isEqualTo(502);
               assertThat(errorType(e)).isEqualTo("api_error");
             });
     UsageRecord record = usage.take();

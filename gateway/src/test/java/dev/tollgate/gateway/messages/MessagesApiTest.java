@@ -151,13 +151,14 @@ class MessagesApiTest extends GatewayTestBase {
   }
 
   @Test
-  void anUpstreamErrorBeforeTheAnswerIsItsStatusInTheAnthropicShape() throws Exception {
+  void anUpstreamErrorBeforeTheAnswerIsA502InTheAnthropicShape() throws Exception {
+    // Retried, then exhausted: a 502 quoting the upstream (see route/RoutePlan).
     UPSTREAM.script(
         json(500, "{\"error\":{\"message\":\"boom\",\"type\":\"server_error\",\"code\":null}}"));
 
     EntityExchangeResult<byte[]> result = post(web, REQUEST);
 
-    assertThat(result.getStatus().value()).isEqualTo(500);
+    assertThat(result.getStatus().value()).isEqualTo(502);
     JsonNode error = bodyOf(result);
     assertThat(error.path("type").asString()).isEqualTo("error");
     assertThat(error.path("error").path("type").asString()).isEqualTo("api_error");
