@@ -11,8 +11,8 @@ import tools.jackson.databind.node.ObjectNode;
  * Translates a checked Anthropic Messages request ({@link MessagesRequests}) into an OpenAI
  * chat-completions body, which every adapter understands; the turns' content blocks are {@link
  * MessagesContentTranslator}'s. Refuses (400) what has no chat-completions equivalent rather than
- * dropping it silently (server tools here). Dropped on purpose, as docs/api-messages.md says:
- * {@code top_k}, {@code metadata}, {@code cache_control}.
+ * dropping it silently (server tools here). Dropped on purpose, as docs/api.md ("POST
+ * /v1/messages") says: {@code top_k}, {@code metadata}, {@code cache_control}.
  *
  * <p>Thinking: {@code budget_tokens} below 4096 is {@code reasoning_effort: "low"}, below 16384
  * {@code "medium"}, from 16384 {@code "high"}; the upstream decides what the effort means.
