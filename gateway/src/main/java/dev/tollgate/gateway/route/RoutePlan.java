@@ -98,7 +98,8 @@ final class RoutePlan {
    */
   Duration failed(Throwable failure) {
     lastFailure = failure;
-    if (triesOnCurrent >= settings.maxAttempts()) {
+    if (triesOnCurrent >= settings.maxAttempts()
+        || (failure instanceof UpstreamException u && refusedCredential(u))) {
       current = null;
       return Duration.ZERO;
     }
@@ -109,6 +110,11 @@ final class RoutePlan {
     }
     Duration wait = settings.backoff(triesOnCurrent, random);
     return retryAfter != null && retryAfter.compareTo(wait) > 0 ? retryAfter : wait;
+  }
+
+  /** The upstream answered 401 or 403: it refused the gateway's own credential. */
+  static boolean refusedCredential(UpstreamException u) {
+    return u.status() == 401 || u.status() == 403;
   }
 
   /**
@@ -126,6 +132,21 @@ final class RoutePlan {
     }
     if (last instanceof UpstreamException u && (u.status() == 502 || u.status() == 504)) {
       return u;
+    }
+    if (last instanceof UpstreamException u && refusedCredential(u)) {
+      // The operator's problem, not the client's: never a 401 that reads like a bad gateway key,
+      // and the provider's words are not quoted (they may show part of the upstream key).
+      return new UpstreamException(
+          502,
+          "upstream_error",
+          "upstream_auth_failed",
+          null,
+          "The provider of model '"
+              + modelId
+              + "' refused the gateway's credentials (HTTP "
+              + u.status()
+              + "); this is the gateway's configuration, not your API key.",
+          last);
     }
     String said =
         last instanceof UpstreamException u

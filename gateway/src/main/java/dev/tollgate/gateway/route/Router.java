@@ -11,6 +11,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -24,6 +26,8 @@ import reactor.core.publisher.Mono;
  * and go back to the client as they are.
  */
 public final class Router {
+
+  private static final Logger log = LoggerFactory.getLogger(Router.class);
 
   /** The response header naming the model that served the request (a fallback model's id). */
   public static final String MODEL_HEADER = "x-gateway-model";
@@ -110,6 +114,14 @@ public final class Router {
               }
               d.breaker().onFailure();
               metrics.failure(d);
+              if (failure instanceof UpstreamException u && RoutePlan.refusedCredential(u)) {
+                log.warn(
+                    "Provider {} refused the gateway's credential (HTTP {}) for model {}: check"
+                        + " its api-key",
+                    d.provider(),
+                    u.status(),
+                    d.modelId());
+              }
               Duration wait = plan.failed(failure);
               Flux<T> next = Flux.defer(() -> attempt(plan, send, listener));
               return wait.isZero() ? next : Mono.delay(wait).thenMany(next);
@@ -128,12 +140,16 @@ public final class Router {
     volatile boolean ended;
   }
 
-  /** Connect errors, timeouts, 429 and 5xx may go better elsewhere; other answers would not. */
+  /**
+   * Connect errors, timeouts, 429 and 5xx may go better elsewhere, and so may a 401 or 403: the
+   * provider refusing the gateway's own credential, which another deployment may not share. Other
+   * answers are about the client's request and would not go better anywhere.
+   */
   static boolean retryable(Throwable failure) {
     if (!(failure instanceof UpstreamException u)) {
       return false;
     }
-    return u.status() == 429 || u.status() >= 500;
+    return u.status() == 429 || u.status() >= 500 || RoutePlan.refusedCredential(u);
   }
 
   private static ChatCall forDeployment(ChatCall call, Deployment d) {

@@ -54,15 +54,20 @@ class NonStreamingTest extends GatewayTestBase {
   }
 
   @Test
-  void anUpstream401IsPassedThroughInTheOpenAiShape() throws Exception {
+  void anUpstream401IsA502ThatDoesNotBlameTheClientsKey() throws Exception {
+    // The provider refused the gateway's own credential: the client's key was fine.
     UPSTREAM.script(json(401, Fixtures.read("openai/error_401_invalid_api_key.json")));
 
     Raw raw = post(REQUEST);
 
-    assertThat(raw.status()).isEqualTo(401);
+    assertThat(raw.status()).isEqualTo(502);
     JsonNode error = Json.MAPPER.readTree(raw.body()).path("error");
-    assertThat(error.path("code").asString()).isEqualTo("invalid_api_key");
-    assertThat(error.path("type").asString()).isEqualTo("invalid_request_error");
+    assertThat(error.path("code").asString()).isEqualTo("upstream_auth_failed");
+    assertThat(error.path("type").asString()).isEqualTo("upstream_error");
+    // The provider's words (which show part of the upstream key) are not passed on.
+    assertThat(error.path("message").asString())
+        .contains("refused the gateway's credentials (HTTP 401)")
+        .doesNotContain("sk-");
     UsageRecord record = usage.take(raw.requestId());
     assertThat(record.status()).isEqualTo(RequestStatus.UPSTREAM_ERROR);
     assertThat(record.totalTokens()).isZero();

@@ -116,6 +116,40 @@ class RouterTest {
   }
 
   @Test
+  void aRefusedUpstreamCredentialMovesOnToAnotherDeploymentAndNeverBlamesTheClient() {
+    UpstreamException refused =
+        new UpstreamException(
+            401, "invalid_request_error", "invalid_api_key", null, "Incorrect key sk-...", null);
+    Scripted first = new Scripted().then(Flux.error(refused));
+    Scripted second = new Scripted().then(Flux.just(CHUNK));
+    ModelRoute route =
+        new ModelRoute(
+            "m", List.of(deployment("a", 1_000_000, first), deployment("b", 1, second)), List.of());
+
+    StepVerifier.create(router(route, Duration.ofSeconds(1)).stream(route, CALL, served::add))
+        .expectNext(CHUNK)
+        .expectComplete()
+        .verify(Duration.ofSeconds(5));
+    assertThat(first.calls).as("not retried on the same deployment").isEqualTo(1);
+    assertThat(served).extracting(Deployment::provider).containsExactly("b");
+
+    // With nowhere else to go: a 502 of the gateway's own, without the provider's words.
+    Scripted only = new Scripted().then(Flux.error(refused));
+    ModelRoute alone = new ModelRoute("m", List.of(deployment("c", 1, only)), List.of());
+    StepVerifier.create(router(alone, Duration.ofSeconds(1)).stream(alone, CALL, served::add))
+        .expectErrorSatisfies(
+            e -> {
+              assertThat(e).isInstanceOf(UpstreamException.class);
+              UpstreamException u = (UpstreamException) e;
+              assertThat(u.status()).isEqualTo(502);
+              assertThat(u.code()).isEqualTo("upstream_auth_failed");
+              assertThat(u.getMessage()).doesNotContain("sk-");
+            })
+        .verify(Duration.ofSeconds(5));
+    assertThat(only.calls).isEqualTo(1);
+  }
+
+  @Test
   void aRetryAfterLongerThanTheLongestBackOffMovesOnAtOnce() {
     UpstreamException limited =
         new UpstreamException(
