@@ -12,8 +12,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufMono;
 import tools.jackson.databind.JsonNode;
@@ -25,10 +27,15 @@ import tools.jackson.databind.JsonNode;
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = {"gateway.billing.demo.balance=1.00"})
+    properties = {
+      "gateway.billing.demo.balance=1.00",
+      "gateway.admin.master-key=" + EmbeddingsBillingTest.MASTER_KEY
+    })
 class EmbeddingsBillingTest extends BillingTestSupport {
 
   static final String ACCOUNT = "acct-embeddings-" + TestServices.REDIS_PREFIX;
+
+  static final String MASTER_KEY = "embeddings-master-key-0123456789";
 
   static final FakeUpstream UPSTREAM = new FakeUpstream();
 
@@ -195,6 +202,78 @@ class EmbeddingsBillingTest extends BillingTestSupport {
     assertThat(embed.path("context_length").asInt()).isEqualTo(8191);
     assertThat(embed.path("endpoints").toString())
         .isEqualTo("[\"/v1/chat/completions\",\"/v1/messages\",\"/v1/embeddings\"]");
+  }
+
+  @Test
+  void aKeysAllowedModelsAndTokensPerMinuteApply() throws Exception {
+    String chatOnly = newKey("{\"limits\":{\"models\":[\"paid\"]}}");
+    JsonNode refused = embedAs(chatOnly, "{\"model\":\"embed\",\"input\":\"hello\"}", 403);
+    assertThat(refused.path("error").path("code").asString()).isEqualTo("model_not_allowed");
+
+    // "hello" is one token: a 3-token bucket takes three, the fourth is refused on the estimate
+    String small = newKey("{\"limits\":{\"tpm\":3}}");
+    UPSTREAM.script(
+        FakeUpstream.json(
+            200,
+            "{\"object\":\"list\",\"data\":[],\"usage\":{\"prompt_tokens\":1,"
+                + "\"total_tokens\":1}}"));
+    for (int i = 0; i < 3; i++) {
+      embedAs(small, "{\"model\":\"embed\",\"input\":\"hello\"}", 200);
+    }
+    JsonNode limited = embedAs(small, "{\"model\":\"embed\",\"input\":\"hello\"}", 429);
+    assertThat(limited.path("error").path("type").asString()).isEqualTo("tokens");
+    assertThat(UPSTREAM.pendingRequests()).as("only the three admitted went upstream").isEqualTo(3);
+  }
+
+  private JsonNode embedAs(String key, String body, int status) {
+    byte[] answer =
+        web()
+            .post()
+            .uri("/v1/embeddings")
+            .header("Authorization", "Bearer " + key)
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(body)
+            .exchange()
+            .expectStatus()
+            .isEqualTo(status)
+            .expectBody()
+            .returnResult()
+            .getResponseBody();
+    return Json.MAPPER.readTree(answer);
+  }
+
+  /** A new account with funds, and a key of it with these limits, through the admin API. */
+  private String newKey(String body) {
+    String account =
+        admin("/admin/accounts", "{\"name\":\"t\",\"owner\":\"o\"}").path("id").asString();
+    admin(
+        "/admin/accounts/" + account + "/credits",
+        "{\"amount\":\"10.00\",\"reference\":\"init-" + account + "\",\"type\":\"credit\"}");
+    return admin("/admin/accounts/" + account + "/keys", body).path("key").asString();
+  }
+
+  private JsonNode admin(String uri, String body) {
+    byte[] answer =
+        web()
+            .post()
+            .uri(uri)
+            .header("Authorization", "Bearer " + MASTER_KEY)
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(body)
+            .exchange()
+            .expectStatus()
+            .isCreated()
+            .expectBody()
+            .returnResult()
+            .getResponseBody();
+    return Json.MAPPER.readTree(answer);
+  }
+
+  private WebTestClient web() {
+    return WebTestClient.bindToServer()
+        .baseUrl("http://127.0.0.1:" + port)
+        .responseTimeout(Duration.ofSeconds(10))
+        .build();
   }
 
   private static void awaitRow(String requestId) throws InterruptedException {
