@@ -21,8 +21,9 @@ public class ApiRoutes {
 
   @Bean
   RouterFunction<ServerResponse> apiRouter(
-      ChatCompletionsHandler chatCompletions, ModelsHandler models) {
+      ChatCompletionsHandler chatCompletions, EmbeddingsHandler embeddings, ModelsHandler models) {
     return RouterFunctions.route(POST("/v1/chat/completions"), chatCompletions::handle)
+        .andRoute(POST("/v1/embeddings"), embeddings::handle)
         .andRoute(GET("/v1/models"), models::list);
   }
 

@@ -55,6 +55,16 @@ public final class GatewayException extends RuntimeException {
         "The model '" + model + "' does not exist or you do not have access to it.");
   }
 
+  /** 400: the model exists but none of its deployments serves this endpoint. */
+  public static GatewayException modelNotSupported(String model, String endpoint) {
+    return new GatewayException(
+        400,
+        "invalid_request_error",
+        "model_not_supported",
+        "model",
+        "The model '" + model + "' has no " + endpoint + " endpoint.");
+  }
+
   /** 402, never 429: SDKs retry a 429, and retrying does not add funds. */
   public static GatewayException insufficientBalance(String needed, String available) {
     return new GatewayException(

@@ -9,7 +9,9 @@ import dev.tollgate.gateway.config.GatewayProperties.Model;
 import dev.tollgate.gateway.config.GatewayProperties.Price;
 import dev.tollgate.gateway.config.InvalidConfigurationException;
 import java.math.BigDecimal;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -23,13 +25,16 @@ public final class PriceBook {
   private static final BigDecimal PPM = BigDecimal.valueOf(1_000_000L);
 
   private final Map<String, ModelPrice> prices;
+  private final Map<String, Map<String, BigDecimal>> listed;
 
-  private PriceBook(Map<String, ModelPrice> prices) {
+  private PriceBook(Map<String, ModelPrice> prices, Map<String, Map<String, BigDecimal>> listed) {
     this.prices = Map.copyOf(prices);
+    this.listed = Map.copyOf(listed);
   }
 
   public static PriceBook from(GatewayProperties properties) {
     Map<String, ModelPrice> prices = new HashMap<>();
+    Map<String, Map<String, BigDecimal>> listed = new HashMap<>();
     List<Model> models = properties.models();
     for (int i = 0; i < models.size(); i++) {
       Model model = models.get(i);
@@ -53,8 +58,53 @@ public final class PriceBook {
                   : nanos(at + ".price.reasoning", p.reasoning()),
               nanos(at + ".price.request", p == null ? null : p.request()),
               markupPpm(at + ".markup", model.markup())));
+      if (p != null) {
+        listed.put(model.id(), listing(p, prices.get(model.id())));
+      }
     }
-    return new PriceBook(prices);
+    return new PriceBook(prices, listed);
+  }
+
+  /**
+   * The prices configured for a model, markup included, as decimals of the account currency: per
+   * million tokens ({@code input}, {@code cached_input}, {@code output}, {@code reasoning}) and per
+   * request ({@code request}), in that order. Only the configured ones; empty for a model without a
+   * price. What clients see in {@code GET /v1/models}.
+   */
+  public Map<String, BigDecimal> listed(String model) {
+    Map<String, BigDecimal> prices = listed.get(model);
+    return prices != null ? prices : Map.of();
+  }
+
+  private static Map<String, BigDecimal> listing(Price p, ModelPrice price) {
+    Map<String, BigDecimal> out = new LinkedHashMap<>();
+    long markup = price.markupPpm();
+    if (p.input() != null) {
+      out.put("input", withMarkup(price.inputPerMillion(), markup));
+    }
+    if (p.cachedInput() != null) {
+      out.put("cached_input", withMarkup(price.cachedInputPerMillion(), markup));
+    }
+    if (p.output() != null) {
+      out.put("output", withMarkup(price.outputPerMillion(), markup));
+    }
+    if (p.reasoning() != null) {
+      out.put("reasoning", withMarkup(price.reasoningPerMillion(), markup));
+    }
+    if (p.request() != null) {
+      out.put("request", withMarkup(price.perRequest(), markup));
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  /** Nano-units times {@code (1 + markup)}, as an exact decimal of the currency. */
+  private static BigDecimal withMarkup(long nanos, long markupPpm) {
+    BigDecimal exact =
+        BigDecimal.valueOf(nanos)
+            .multiply(BigDecimal.valueOf(1_000_000L + markupPpm))
+            .movePointLeft(15)
+            .stripTrailingZeros();
+    return exact.scale() < 0 ? exact.setScale(0) : exact;
   }
 
   /** The price of a model; the free price for a model that has none. */

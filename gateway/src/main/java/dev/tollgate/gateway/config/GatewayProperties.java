@@ -65,6 +65,8 @@ public record GatewayProperties(
    * @param markup added to the price: {@code 0.2} charges the price plus 20 %
    * @param mock the mock provider's settings for this model ({@code ttft-ms}, {@code
    *     inter-token-ms}, {@code tokens})
+   * @param contextLength the model's context window in tokens, shown by {@code GET /v1/models};
+   *     informational only
    */
   public record Model(
       @Nullable String id,
@@ -74,7 +76,8 @@ public record GatewayProperties(
       @Nullable BigDecimal markup,
       @DefaultValue Map<String, String> mock,
       @DefaultValue List<Deployment> deployments,
-      @DefaultValue List<String> fallbacks) {}
+      @DefaultValue List<String> fallbacks,
+      @Nullable Integer contextLength) {}
 
   /**
    * One place a model is served.

@@ -47,6 +47,11 @@ final class ModelRoutes {
         throw new InvalidConfigurationException(
             at + ".id: '" + model.id() + "' is configured twice");
       }
+      Integer contextLength = model.contextLength();
+      if (contextLength != null && contextLength < 1) {
+        throw new InvalidConfigurationException(
+            at + ".context-length: " + contextLength + " (expected: > 0 tokens)");
+      }
     }
     List<ModelRoute> routes = new ArrayList<>();
     for (int i = 0; i < models.size(); i++) {

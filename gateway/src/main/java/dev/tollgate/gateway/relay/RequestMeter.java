@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.relay;
 
+import dev.tollgate.adapter.EmbeddingsResponse;
 import dev.tollgate.adapter.TokenUsage;
 import dev.tollgate.adapter.UpstreamEvent;
 import dev.tollgate.adapter.UpstreamException;
@@ -156,6 +157,18 @@ public final class RequestMeter {
       completionEstimate = estimator.count(response.text());
       reasoningEstimate = estimator.count(response.reasoning());
     }
+    firstEventNanos = firstTokenNanos = System.nanoTime();
+    upstreamCompleted = true;
+  }
+
+  /**
+   * A whole embeddings response arrived: its reported usage counts (input only); without one, the
+   * locally counted input does.
+   */
+  public void onEmbeddings(EmbeddingsResponse response) {
+    TokenUsage usage = response.usage();
+    // Only input is billed: whatever else an upstream reports is not part of an embedding's price.
+    reported = usage == null ? null : new TokenUsage(usage.promptTokens(), 0, 0, 0);
     firstEventNanos = firstTokenNanos = System.nanoTime();
     upstreamCompleted = true;
   }

@@ -6,13 +6,16 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Which deployment one request tries next: the current one again while it has tries left, then
- * another of the model's deployments picked by weight, then the fallback models' in order. One per
- * request; used by one attempt at a time, never concurrently.
+ * another of the model's deployments picked by weight, then the fallback models' in order. Only
+ * deployments that can serve the request's kind are considered (all of them for chat; those whose
+ * adapter has embeddings for embeddings). One per request; used by one attempt at a time, never
+ * concurrently.
  */
 final class RoutePlan {
 
@@ -20,6 +23,7 @@ final class RoutePlan {
   private final RoutingSettings settings;
   private final RoutingMetrics metrics;
   private final RandomGenerator random;
+  private final Predicate<Deployment> eligible;
   private final Deque<ModelRoute> models = new ArrayDeque<>();
 
   private @Nullable ModelRoute model;
@@ -34,8 +38,10 @@ final class RoutePlan {
       ModelCatalog catalog,
       RoutingSettings settings,
       RoutingMetrics metrics,
-      RandomGenerator random) {
+      RandomGenerator random,
+      Predicate<Deployment> eligible) {
     this.modelId = route.modelId();
+    this.eligible = eligible;
     this.settings = settings;
     this.metrics = metrics;
     this.random = random;
@@ -82,11 +88,16 @@ final class RoutePlan {
       if (next == null) {
         return null;
       }
+      List<Deployment> usable = new ArrayList<>(next.deployments());
+      usable.removeIf(eligible.negate());
+      if (usable.isEmpty()) {
+        continue; // a fallback model that cannot serve this kind of request
+      }
       if (model != null) {
         metrics.fallback(modelId, next.modelId());
       }
       model = next;
-      remaining = new ArrayList<>(next.deployments());
+      remaining = usable;
     }
   }
 

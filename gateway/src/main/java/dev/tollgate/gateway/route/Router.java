@@ -1,6 +1,9 @@
 package dev.tollgate.gateway.route;
 
 import dev.tollgate.adapter.ChatCall;
+import dev.tollgate.adapter.EmbeddingsCall;
+import dev.tollgate.adapter.EmbeddingsCapable;
+import dev.tollgate.adapter.EmbeddingsResponse;
 import dev.tollgate.adapter.UpstreamEvent;
 import dev.tollgate.adapter.UpstreamException;
 import dev.tollgate.adapter.UpstreamResponse;
@@ -9,6 +12,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -34,6 +38,9 @@ public final class Router {
 
   /** The response header naming the provider that served the request. */
   public static final String PROVIDER_HEADER = "x-gateway-provider";
+
+  /** Chat requests: every deployment can serve them. */
+  private static final Predicate<Deployment> ANY = d -> true;
 
   /** Told which deployment serves a request, before its first event goes on to the client. */
   @FunctionalInterface
@@ -64,22 +71,54 @@ public final class Router {
 
   /** Streams a completion of {@code route}'s model from whichever deployment serves it. */
   public Flux<UpstreamEvent> stream(ModelRoute route, ChatCall call, Listener listener) {
-    return run(route, d -> d.adapter().stream(forDeployment(call, d)), listener);
+    return run(route, ANY, d -> d.adapter().stream(forDeployment(call, d)), listener);
   }
 
   /** A whole completion of {@code route}'s model from whichever deployment serves it. */
   public Mono<UpstreamResponse> complete(ModelRoute route, ChatCall call, Listener listener) {
     return Mono.from(
-        run(route, d -> d.adapter().complete(forDeployment(call, d)).flux(), listener));
+        run(route, ANY, d -> d.adapter().complete(forDeployment(call, d)).flux(), listener));
   }
 
-  private <T> Flux<T> run(ModelRoute route, Function<Deployment, Flux<T>> send, Listener listener) {
+  /**
+   * Embeddings of {@code route}'s model from whichever of its deployments (then its fallback
+   * models' deployments) has embeddings; the others are skipped. Retries and fail-over as for a
+   * completion.
+   */
+  public Mono<EmbeddingsResponse> embed(ModelRoute route, EmbeddingsCall call, Listener listener) {
+    Objects.requireNonNull(call, "call");
+    return Mono.from(
+        run(
+            route,
+            Router::hasEmbeddings,
+            d ->
+                ((EmbeddingsCapable) d.adapter())
+                    .embed(
+                        call.upstreamModel().equals(d.upstreamModel())
+                            ? call
+                            : new EmbeddingsCall(call.requestId(), call.body(), d.upstreamModel()))
+                    .flux(),
+            listener));
+  }
+
+  /** Whether a deployment's adapter serves embeddings. */
+  public static boolean hasEmbeddings(Deployment deployment) {
+    return deployment.adapter() instanceof EmbeddingsCapable;
+  }
+
+  private <T> Flux<T> run(
+      ModelRoute route,
+      Predicate<Deployment> eligible,
+      Function<Deployment, Flux<T>> send,
+      Listener listener) {
     Objects.requireNonNull(route, "route");
     Objects.requireNonNull(listener, "listener");
     return Flux.defer(
         () ->
             attempt(
-                new RoutePlan(route, catalog, settings, metrics, random.get()), send, listener));
+                new RoutePlan(route, catalog, settings, metrics, random.get(), eligible),
+                send,
+                listener));
   }
 
   private <T> Flux<T> attempt(

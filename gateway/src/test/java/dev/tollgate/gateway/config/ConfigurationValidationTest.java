@@ -38,6 +38,7 @@ class ConfigurationValidationTest {
         "gateway.models[0].id=m;gateway.models[0].provider=local;gateway.models[0].price.output=-1 | gateway.models[0].price.output: -1 (expected: >= 0)",
         "gateway.models[0].id=m;gateway.models[0].provider=local;gateway.models[0].mock.tokens=0 | gateway.models[0].mock.tokens: 0 (expected: > 0)",
         "gateway.models[0].id=m;gateway.models[0].provider=local;gateway.models[0].mock.ttft-ms=soon | gateway.models[0].mock.ttft-ms: 'soon' (expected: a number)",
+        "gateway.models[0].id=m;gateway.models[0].provider=local;gateway.models[0].context-length=0 | gateway.models[0].context-length: 0 (expected: > 0 tokens)",
         "gateway.providers.up.max-connections=0 | gateway.providers.up.max-connections: 0 (expected: > 0)",
         "gateway.providers.up.idle-timeout=0s | gateway.providers.up.idle-timeout: PT0S (expected: > 0)",
         "gateway.dev-keys[0]=short | gateway.dev-keys[0]: 5 characters (expected: at least 16)",

@@ -14,6 +14,10 @@ import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.embeddings.CreateEmbeddingResponse;
+import com.openai.models.embeddings.EmbeddingCreateParams;
+import com.openai.models.models.Model;
+import dev.tollgate.adapter.Json;
 import dev.tollgate.adapter.mock.MockText;
 import dev.tollgate.billing.metering.RequestStatus;
 import dev.tollgate.billing.metering.UsageRecord;
@@ -166,8 +170,58 @@ class OpenAiSdkEndToEndTest extends GatewayTestBase {
 
   @Test
   void theModelsList() {
-    List<String> ids = new ArrayList<>();
-    client.models().list().autoPager().forEach(m -> ids.add(m.id()));
-    assertThat(ids).containsExactly("fake-model", "mock-fast");
+    List<Model> models = new ArrayList<>();
+    client.models().list().autoPager().forEach(models::add);
+    assertThat(models).extracting(Model::id).containsExactly("fake-model", "mock-fast");
+    assertThat(models.get(0).ownedBy()).isEqualTo("fake");
+    // the gateway's extra fields reach the SDK as additional properties, parsed and harmless
+    assertThat(models.get(0)._additionalProperties()).containsKey("endpoints");
+  }
+
+  @Test
+  void anEmbedding() throws Exception {
+    UPSTREAM.script(
+        FakeUpstream.json(
+            200,
+            "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+                + "\"embedding\":[0.25,-0.5,0.125]}],\"model\":\"upstream-model-x\","
+                + "\"usage\":{\"prompt_tokens\":3,\"total_tokens\":3}}"));
+
+    CreateEmbeddingResponse response =
+        client
+            .embeddings()
+            .create(
+                EmbeddingCreateParams.builder()
+                    .model("fake-model")
+                    .input("Hello world")
+                    .encodingFormat(EmbeddingCreateParams.EncodingFormat.FLOAT)
+                    .build());
+
+    assertThat(response.data()).hasSize(1);
+    assertThat(response.data().get(0).embedding()).containsExactly(0.25f, -0.5f, 0.125f);
+    assertThat(response.usage().promptTokens()).isEqualTo(3);
+    var sent = Json.MAPPER.readTree(UPSTREAM.takeBody());
+    assertThat(sent.path("model").asString()).isEqualTo("upstream-model-x");
+    assertThat(sent.path("input").asString()).isEqualTo("Hello world");
+
+    UsageRecord record = usage.take();
+    assertThat(record.status()).isEqualTo(RequestStatus.COMPLETED);
+    assertThat(record.promptTokens()).isEqualTo(3);
+  }
+
+  @Test
+  void anEmbeddingOfAModelWithoutEmbeddingsIsABadRequest() {
+    assertThatThrownBy(
+            () ->
+                client
+                    .embeddings()
+                    .create(
+                        EmbeddingCreateParams.builder()
+                            .model("mock-fast")
+                            .input("Hello world")
+                            .build()))
+        .isInstanceOfSatisfying(
+            BadRequestException.class,
+            e -> assertThat(e.getMessage()).contains("has no embeddings endpoint"));
   }
 }

@@ -3,6 +3,9 @@ package dev.tollgate.gateway.route;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.adapter.ChatCall;
+import dev.tollgate.adapter.EmbeddingsCall;
+import dev.tollgate.adapter.EmbeddingsCapable;
+import dev.tollgate.adapter.EmbeddingsResponse;
 import dev.tollgate.adapter.Json;
 import dev.tollgate.adapter.ProviderAdapter;
 import dev.tollgate.adapter.UpstreamEvent;
@@ -206,5 +209,68 @@ class RouterTest {
         .verifyComplete();
 
     assertThat(asked).containsExactly("up-b");
+  }
+
+  /** Scripted embeddings: each call takes the next answer and records the model name it asked. */
+  static class ScriptedEmbeddings extends Scripted implements EmbeddingsCapable {
+    final Deque<Mono<EmbeddingsResponse>> embeddings = new ArrayDeque<>();
+    final List<String> asked = new ArrayList<>();
+
+    ScriptedEmbeddings thenEmbed(Mono<EmbeddingsResponse> answer) {
+      embeddings.add(answer);
+      return this;
+    }
+
+    @Override
+    public Mono<EmbeddingsResponse> embed(EmbeddingsCall call) {
+      return Mono.defer(
+          () -> {
+            calls++;
+            asked.add(call.upstreamModel());
+            Mono<EmbeddingsResponse> next = embeddings.poll();
+            return next != null ? next : Mono.error(new AssertionError("no answer scripted"));
+          });
+    }
+  }
+
+  @Test
+  void embeddingsSkipDeploymentsAndFallbacksWithoutEmbeddings() {
+    EmbeddingsResponse ok = new EmbeddingsResponse("{}".getBytes(StandardCharsets.UTF_8), null);
+    Scripted chatOnly = new Scripted();
+    ScriptedEmbeddings failing =
+        new ScriptedEmbeddings().thenEmbed(Mono.error(UpstreamException.unavailable("down", null)));
+    Scripted chatOnlyFallback = new Scripted();
+    ScriptedEmbeddings fallback = new ScriptedEmbeddings().thenEmbed(Mono.just(ok));
+    ModelRoute route =
+        new ModelRoute(
+            "m",
+            List.of(deployment("chat", 1_000_000, chatOnly), deployment("emb", 1, failing)),
+            List.of("chat-model", "emb-model"));
+    ModelRoute chatModel =
+        new ModelRoute("chat-model", List.of(deployment("c2", 1, chatOnlyFallback)), List.of());
+    ModelRoute embModel =
+        new ModelRoute("emb-model", List.of(deployment("e2", 1, fallback)), List.of());
+    Router router =
+        new Router(
+            new ModelCatalog(List.of(route, chatModel, embModel)),
+            new RoutingSettings(
+                2, Duration.ofMillis(1), Duration.ofSeconds(1), CircuitBreaker.Settings.defaults()),
+            new SimpleMeterRegistry(),
+            () -> new SplittableRandom(1));
+
+    StepVerifier.create(
+            router.embed(
+                route,
+                new EmbeddingsCall("req-1", Json.MAPPER.createObjectNode(), "up"),
+                served::add))
+        .expectNext(ok)
+        .verifyComplete();
+
+    assertThat(chatOnly.calls).isZero();
+    assertThat(chatOnlyFallback.calls).isZero();
+    // one try: the helper's circuits open at the first failure
+    assertThat(failing.asked).containsExactly("up-emb");
+    assertThat(fallback.asked).containsExactly("up-e2");
+    assertThat(served).extracting(Deployment::provider).containsExactly("e2");
   }
 }

@@ -33,6 +33,7 @@ public final class FakeUpstream implements AutoCloseable {
   private final DisposableServer server;
   private final AtomicReference<Script> script = new AtomicReference<>(json(200, "{}"));
   private final BlockingQueue<String> bodies = new LinkedBlockingQueue<>();
+  private final BlockingQueue<String> paths = new LinkedBlockingQueue<>();
   private final BlockingQueue<Recorder> recorders = new LinkedBlockingQueue<>();
 
   public FakeUpstream() {
@@ -49,6 +50,7 @@ public final class FakeUpstream implements AutoCloseable {
                         .defaultIfEmpty("")
                         .flatMap(
                             body -> {
+                              paths.add(request.uri());
                               bodies.add(body);
                               Recorder recorder = new Recorder();
                               recorders.add(recorder);
@@ -78,6 +80,15 @@ public final class FakeUpstream implements AutoCloseable {
     return body;
   }
 
+  /** The path (and query) of the next request received, waiting at most 5 s. */
+  public String takePath() throws InterruptedException {
+    String path = paths.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+    if (path == null) {
+      throw new AssertionError("the upstream received no request");
+    }
+    return path;
+  }
+
   public Recorder takeRecorder() throws InterruptedException {
     Recorder r = recorders.poll(5, java.util.concurrent.TimeUnit.SECONDS);
     if (r == null) {
@@ -93,6 +104,7 @@ public final class FakeUpstream implements AutoCloseable {
 
   public void clear() {
     bodies.clear();
+    paths.clear();
     recorders.clear();
   }
 

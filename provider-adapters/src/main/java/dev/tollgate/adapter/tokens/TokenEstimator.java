@@ -78,6 +78,28 @@ public final class TokenEstimator {
     return tokens;
   }
 
+  /**
+   * Input tokens of an OpenAI embeddings request's {@code input}: a string, an array of strings, an
+   * array of token ids, or an array of token-id arrays (pre-tokenized input counts as it is).
+   * Anything else counts 0: callers check the shape first.
+   */
+  public long countEmbeddingsInput(JsonNode input) {
+    if (input.isString()) {
+      return count(input.asString());
+    }
+    long tokens = 0;
+    for (JsonNode item : input) {
+      if (item.isString()) {
+        tokens += count(item.asString());
+      } else if (item.isArray()) {
+        tokens += item.size();
+      } else if (item.isNumber()) {
+        tokens++;
+      }
+    }
+    return tokens;
+  }
+
   private long countContent(JsonNode content) {
     if (content.isString()) {
       return count(content.asString());

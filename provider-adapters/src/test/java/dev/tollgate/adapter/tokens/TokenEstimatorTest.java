@@ -28,6 +28,15 @@ class TokenEstimatorTest {
   }
 
   @Test
+  void embeddingsInputInEveryShape() {
+    assertThat(TOKENS.countEmbeddingsInput(json("\"Hello world\""))).isEqualTo(2);
+    assertThat(TOKENS.countEmbeddingsInput(json("[\"Hello\", \"Hello world\"]"))).isEqualTo(3);
+    // token ids count as they are
+    assertThat(TOKENS.countEmbeddingsInput(json("[15339, 1917, 0]"))).isEqualTo(3);
+    assertThat(TOKENS.countEmbeddingsInput(json("[[15339, 1917], [1]]"))).isEqualTo(3);
+  }
+
+  @Test
   void specialTokenTextIsCountedAsOrdinaryText() {
     // a prompt may contain the text of a special token; it must not fail or count as one token
     assertThat(TOKENS.count("<|endoftext|>")).isGreaterThan(1);
