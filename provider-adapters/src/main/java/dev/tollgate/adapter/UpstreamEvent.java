@@ -4,8 +4,9 @@ import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One server-sent event from an upstream, ready to relay to an OpenAI-dialect client, with what the
- * adapter's decoder read from it for metering.
+ * One server-sent event from an upstream, ready to relay to an OpenAI-dialect client (or, of kind
+ * {@link Kind#NATIVE}, to a client of the upstream's own dialect), with what the adapter's decoder
+ * read from it for metering.
  *
  * @param bytes the whole event as it goes to the client ({@code data: ...\n\n}), never re-encoded
  *     on the pass-through path
@@ -43,6 +44,11 @@ public record UpstreamEvent(
     /** The {@code [DONE]} sentinel. */
     DONE,
     /** A comment or keep-alive without data. */
-    COMMENT
+    COMMENT,
+    /**
+     * One or more whole events in the upstream's own dialect, relayed as they came (a {@link
+     * NativeMessagesCapable} stream); never mixed with the kinds above in one stream.
+     */
+    NATIVE
   }
 }

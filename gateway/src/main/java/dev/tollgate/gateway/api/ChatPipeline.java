@@ -182,7 +182,7 @@ public class ChatPipeline {
       ClientDialect dialect) {
     Flux<DataBuffer> events =
         StreamRelay.relay(
-            router.stream(route, call, served),
+            router.stream(route, call, dialect::stream, served),
             meter,
             dialect.streamEncoder(tab, meter),
             exchange.getResponse().bufferFactory());
@@ -201,7 +201,7 @@ public class ChatPipeline {
       Tab tab,
       ClientDialect dialect) {
     return router
-        .complete(route, call, served)
+        .complete(route, call, dialect::complete, served)
         .doOnNext(meter::onResponse)
         .doOnError(meter::onError)
         .doFinally(meter::finish)

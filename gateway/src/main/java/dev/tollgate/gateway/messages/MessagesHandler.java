@@ -13,8 +13,10 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code POST /v1/messages}: checks an Anthropic Messages request, translates it into a
- * chat-completions body, and hands it to the {@link ChatPipeline} with the Anthropic dialect. Bad
- * input is refused here, before anything is reserved or sent upstream.
+ * chat-completions body, and hands both to the {@link ChatPipeline} with the Anthropic dialect,
+ * which sends the request as it came to deployments that speak the Messages API and the translation
+ * to the others. Bad input is refused here, before anything is reserved or sent upstream: also what
+ * the translation refuses, since routing may fall back to a deployment that needs it.
  */
 @Component
 public class MessagesHandler {
@@ -37,7 +39,7 @@ public class MessagesHandler {
               ObjectNode chat = MessagesRequestTranslator.translate(body);
               MessagesDialect dialect =
                   new MessagesDialect(
-                      MessagesWire.messageId(RequestIds.of(request.exchange())), model);
+                      MessagesWire.messageId(RequestIds.of(request.exchange())), model, body);
               return pipeline.serve(
                   request.exchange(), chat, model, dialect, startedAt, startNanos);
             });

@@ -74,6 +74,8 @@ final class MessagesStreamEncoder implements StreamEncoder {
       }
       case DONE -> finish(null);
       case CHUNK, USAGE_ONLY -> chunk(event.bytes());
+      case NATIVE ->
+          throw new IllegalStateException("native events are MessagesPassThroughEncoder's");
     }
     return flush();
   }
@@ -91,12 +93,7 @@ final class MessagesStreamEncoder implements StreamEncoder {
   public byte[] cutOff() {
     if (!finished) {
       finishReason = "length";
-      ObjectNode note =
-          Json.MAPPER
-              .createObjectNode()
-              .put("type", "insufficient_balance")
-              .put("message", "The stream was stopped: the account's balance is used up.");
-      finish(note);
+      finish(MessagesWire.cutOffNote());
     }
     byte[] bytes = flush();
     return bytes == null ? new byte[0] : bytes;
@@ -239,16 +236,11 @@ final class MessagesStreamEncoder implements StreamEncoder {
   private void finish(@Nullable ObjectNode note) {
     start();
     close();
-    ObjectNode event = MessagesWire.object("message_delta");
-    ObjectNode delta = event.putObject("delta");
-    delta.put("stop_reason", MessagesWire.stopReason(finishReason));
-    delta.putNull("stop_sequence");
     TokenUsage usage = meter.usageSoFar();
-    MessagesWire.usage(event.putObject("usage"), usage, tab.cost(usage));
-    if (note != null) {
-      event.set("error_note", note);
-    }
-    MessagesWire.event(out, event);
+    MessagesWire.event(
+        out,
+        MessagesWire.messageDelta(
+            MessagesWire.stopReason(finishReason), usage, tab.cost(usage), note));
     MessagesWire.event(out, MessagesWire.object("message_stop"));
     finished = true;
   }

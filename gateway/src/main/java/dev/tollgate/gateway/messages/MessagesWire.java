@@ -46,6 +46,33 @@ final class MessagesWire {
     return into;
   }
 
+  /**
+   * The {@code message_delta} that ends a stream the gateway ends itself (the translated stream's
+   * end, or a cut-off on either path).
+   *
+   * @param note the {@code error_note} to add, null for none
+   */
+  static ObjectNode messageDelta(
+      String stopReason, TokenUsage usage, long costNanos, @Nullable ObjectNode note) {
+    ObjectNode event = object("message_delta");
+    ObjectNode delta = event.putObject("delta");
+    delta.put("stop_reason", stopReason);
+    delta.putNull("stop_sequence");
+    usage(event.putObject("usage"), usage, costNanos);
+    if (note != null) {
+      event.set("error_note", note);
+    }
+    return event;
+  }
+
+  /** The note on a stream the gateway stopped because the account's funds ran out. */
+  static ObjectNode cutOffNote() {
+    return Json.MAPPER
+        .createObjectNode()
+        .put("type", "insufficient_balance")
+        .put("message", "The stream was stopped: the account's balance is used up.");
+  }
+
   /** The text of an OpenAI reasoning field ({@code reasoning_content} or {@code reasoning}). */
   static @Nullable String reasoning(JsonNode message) {
     JsonNode reasoning = message.get("reasoning_content");

@@ -9,8 +9,9 @@ import org.jspecify.annotations.Nullable;
  * event and hands it here for the bytes the client gets. One instance per stream; calls arrive one
  * at a time (Reactor serializes them), so an encoder may keep per-stream state in plain fields.
  *
- * <p>The OpenAI encoder ({@link OpenAiStreamEncoder}) passes the upstream's bytes through; a
- * translating encoder (the Anthropic Messages one) builds its own events.
+ * <p>The OpenAI encoder ({@link OpenAiStreamEncoder}) passes the upstream's bytes through; the
+ * Anthropic Messages one translates OpenAI chunks into its own events, or passes through the events
+ * of an upstream that speaks the Messages API ({@code UpstreamEvent.Kind.NATIVE}).
  */
 public interface StreamEncoder {
 

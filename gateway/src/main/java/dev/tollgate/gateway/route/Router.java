@@ -4,6 +4,7 @@ import dev.tollgate.adapter.ChatCall;
 import dev.tollgate.adapter.EmbeddingsCall;
 import dev.tollgate.adapter.EmbeddingsCapable;
 import dev.tollgate.adapter.EmbeddingsResponse;
+import dev.tollgate.adapter.ProviderAdapter;
 import dev.tollgate.adapter.UpstreamEvent;
 import dev.tollgate.adapter.UpstreamException;
 import dev.tollgate.adapter.UpstreamResponse;
@@ -11,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -71,13 +73,37 @@ public final class Router {
 
   /** Streams a completion of {@code route}'s model from whichever deployment serves it. */
   public Flux<UpstreamEvent> stream(ModelRoute route, ChatCall call, Listener listener) {
-    return run(route, ANY, d -> d.adapter().stream(forDeployment(call, d)), listener);
+    return stream(route, call, ProviderAdapter::stream, listener);
+  }
+
+  /**
+   * Streams a completion, each attempt sent by {@code send} with the deployment's adapter and the
+   * call addressed to the deployment's upstream model: a client dialect may choose per deployment
+   * how to talk to it (an adapter's native capability, else the chat-completions call).
+   */
+  public Flux<UpstreamEvent> stream(
+      ModelRoute route,
+      ChatCall call,
+      BiFunction<ProviderAdapter, ChatCall, Flux<UpstreamEvent>> send,
+      Listener listener) {
+    Objects.requireNonNull(send, "send");
+    return run(route, ANY, d -> send.apply(d.adapter(), forDeployment(call, d)), listener);
   }
 
   /** A whole completion of {@code route}'s model from whichever deployment serves it. */
   public Mono<UpstreamResponse> complete(ModelRoute route, ChatCall call, Listener listener) {
+    return complete(route, call, ProviderAdapter::complete, listener);
+  }
+
+  /** A whole completion, each attempt sent by {@code send}, as {@link #stream} sends them. */
+  public Mono<UpstreamResponse> complete(
+      ModelRoute route,
+      ChatCall call,
+      BiFunction<ProviderAdapter, ChatCall, Mono<UpstreamResponse>> send,
+      Listener listener) {
+    Objects.requireNonNull(send, "send");
     return Mono.from(
-        run(route, ANY, d -> d.adapter().complete(forDeployment(call, d)).flux(), listener));
+        run(route, ANY, d -> send.apply(d.adapter(), forDeployment(call, d)).flux(), listener));
   }
 
   /**

@@ -1,6 +1,9 @@
 package dev.tollgate.adapter.anthropic;
 
 import dev.tollgate.adapter.ChatCall;
+import dev.tollgate.adapter.Json;
+import dev.tollgate.adapter.NativeMessagesCall;
+import dev.tollgate.adapter.NativeMessagesCapable;
 import dev.tollgate.adapter.ProviderAdapter;
 import dev.tollgate.adapter.ProviderSpec;
 import dev.tollgate.adapter.UpstreamEvent;
@@ -20,6 +23,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -29,6 +34,7 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.HttpClientResponse;
 import reactor.netty.http.client.PrematureCloseException;
 import reactor.netty.resources.ConnectionProvider;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Anthropic's Messages API ({@code POST {base-url}/messages}) behind the OpenAI dialect: requests
@@ -36,10 +42,14 @@ import reactor.netty.resources.ConnectionProvider;
  * whole messages by {@link AnthropicResponseMapper}, errors by {@link AnthropicErrorMapper}. A
  * request that cannot be translated fails with a 400 before anything is sent.
  *
+ * <p>Anthropic Messages clients are also served without translation ({@link
+ * NativeMessagesCapable}): their request goes up as they wrote it, and the answer's bytes come back
+ * as the upstream wrote them, read for metering by {@link AnthropicNativeScanner}.
+ *
  * <p>One pooled Reactor Netty client per provider; timeouts as the OpenAI adapter keeps them
  * (read-idle watches, nothing per event). Options: see {@link AnthropicOptions}.
  */
-public final class AnthropicAdapter implements ProviderAdapter {
+public final class AnthropicAdapter implements ProviderAdapter, NativeMessagesCapable {
 
   private final ProviderSpec spec;
   private final AnthropicOptions options;
@@ -85,22 +95,9 @@ public final class AnthropicAdapter implements ProviderAdapter {
 
   @Override
   public Mono<UpstreamResponse> complete(ChatCall call) {
-    return Mono.defer(
-            () -> {
-              byte[] body = AnthropicRequestMapper.toUpstream(call, false, options);
-              return client
-                  .post()
-                  .uri(AnthropicWire.MESSAGES_PATH)
-                  .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
-                  .responseSingle(
-                      (response, content) ->
-                          content
-                              .asByteArray()
-                              .defaultIfEmpty(new byte[0])
-                              .map(bytes -> toResponse(response, bytes)));
-            })
-        .timeout(spec.timeouts().firstByte())
-        .onErrorMap(this::toUpstreamException);
+    return send(
+        () -> AnthropicRequestMapper.toUpstream(call, false, options),
+        bytes -> AnthropicResponseMapper.toResponse(bytes, epochSeconds()));
   }
 
   /**
@@ -110,14 +107,62 @@ public final class AnthropicAdapter implements ProviderAdapter {
    */
   @Override
   public Flux<UpstreamEvent> stream(ChatCall call) {
+    return send(
+        () -> AnthropicRequestMapper.toUpstream(call, true, options),
+        () -> new AnthropicStreamDecoder(epochSeconds()));
+  }
+
+  /** The client's request with the upstream's model name; the answer as it came. */
+  @Override
+  public Mono<UpstreamResponse> completeNative(NativeMessagesCall call) {
+    return send(() -> nativeBody(call, false), AnthropicResponseMapper::toNativeResponse);
+  }
+
+  /** The client's request with the upstream's model name; its events relayed as they came. */
+  @Override
+  public Flux<UpstreamEvent> streamNative(NativeMessagesCall call) {
+    return send(() -> nativeBody(call, true), AnthropicNativeScanner::new);
+  }
+
+  /** Only {@code model} (and {@code stream}, if it disagrees with the call) is changed. */
+  private static byte[] nativeBody(NativeMessagesCall call, boolean stream) {
+    ObjectNode body = call.body();
+    body.put("model", call.upstreamModel());
+    if (body.path("stream").asBoolean(false) != stream) {
+      body.put("stream", stream);
+    }
+    return Json.MAPPER.writeValueAsBytes(body);
+  }
+
+  private Mono<UpstreamResponse> send(
+      Supplier<byte[]> request, Function<byte[], UpstreamResponse> answer) {
+    return Mono.defer(
+            () -> {
+              byte[] body = request.get();
+              return client
+                  .post()
+                  .uri(AnthropicWire.MESSAGES_PATH)
+                  .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
+                  .responseSingle(
+                      (response, content) ->
+                          content
+                              .asByteArray()
+                              .defaultIfEmpty(new byte[0])
+                              .map(bytes -> toResponse(response, bytes, answer)));
+            })
+        .timeout(spec.timeouts().firstByte())
+        .onErrorMap(this::toUpstreamException);
+  }
+
+  private Flux<UpstreamEvent> send(Supplier<byte[]> request, Supplier<EventDecoder> decoders) {
     long firstByteMillis = spec.timeouts().firstByte().toMillis();
     long idleMillis = spec.timeouts().idle().toMillis();
     return Flux.defer(
             () -> {
-              byte[] body = AnthropicRequestMapper.toUpstream(call, true, options);
-              AnthropicStreamDecoder decoder = new AnthropicStreamDecoder(epochSeconds());
+              byte[] body = request.get();
+              EventDecoder decoder = decoders.get();
               return client
-                  .doOnRequest((request, connection) -> watchReads(connection, firstByteMillis))
+                  .doOnRequest((r, connection) -> watchReads(connection, firstByteMillis))
                   .post()
                   .uri(AnthropicWire.MESSAGES_PATH)
                   .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
@@ -135,10 +180,7 @@ public final class AnthropicAdapter implements ProviderAdapter {
   }
 
   private Flux<UpstreamEvent> events(
-      HttpClientResponse response,
-      Connection connection,
-      AnthropicStreamDecoder decoder,
-      long idleMillis) {
+      HttpClientResponse response, Connection connection, EventDecoder decoder, long idleMillis) {
     ByteBufFlux content = connection.inbound().receive();
     int status = response.status().code();
     if (status >= 300) {
@@ -164,12 +206,13 @@ public final class AnthropicAdapter implements ProviderAdapter {
         .concatMap(ReadBatch::flux);
   }
 
-  private UpstreamResponse toResponse(HttpClientResponse response, byte[] bytes) {
+  private static UpstreamResponse toResponse(
+      HttpClientResponse response, byte[] bytes, Function<byte[], UpstreamResponse> answer) {
     int status = response.status().code();
     if (status >= 300) {
       throw AnthropicErrorMapper.fromResponse(status, bytes);
     }
-    return AnthropicResponseMapper.toResponse(bytes, epochSeconds());
+    return answer.apply(bytes);
   }
 
   private long epochSeconds() {

@@ -24,18 +24,7 @@ public final class AnthropicResponseMapper {
    * @throws UpstreamException when the body is not an Anthropic message
    */
   public static UpstreamResponse toResponse(byte[] body, long created) {
-    JsonNode message;
-    try {
-      message = Json.MAPPER.readTree(body);
-    } catch (JacksonException e) {
-      throw UpstreamException.protocol("upstream sent a body that is not valid JSON", e);
-    }
-    if (message == null || !"message".equals(message.path("type").asString(""))) {
-      if (message != null && message.path("error").isObject()) {
-        throw AnthropicErrorMapper.inStream(message);
-      }
-      throw UpstreamException.protocol("upstream sent a body that is not a message", null);
-    }
+    JsonNode message = message(body);
     StringBuilder text = new StringBuilder();
     StringBuilder reasoning = new StringBuilder();
     StringBuilder metered = new StringBuilder(); // text and tool calls, as the stream meters them
@@ -92,6 +81,53 @@ public final class AnthropicResponseMapper {
         usage,
         text.append(metered).toString(),
         reasoning.toString());
+  }
+
+  /**
+   * A whole message relayed as it came: the body untouched, with the usage and the generated text
+   * read from it as {@link #toResponse} reads them.
+   *
+   * @throws UpstreamException when the body is not an Anthropic message
+   */
+  public static UpstreamResponse toNativeResponse(byte[] body) {
+    JsonNode message = message(body);
+    StringBuilder text = new StringBuilder();
+    StringBuilder reasoning = new StringBuilder();
+    for (JsonNode block : message.path("content")) {
+      switch (block.path("type").asString("")) {
+        case "text" -> text.append(block.path("text").asString(""));
+        case "thinking" -> reasoning.append(block.path("thinking").asString(""));
+        case "tool_use" -> {
+          JsonNode input = block.path("input");
+          text.append(block.path("name").asString(""))
+              .append(
+                  Json.MAPPER.writeValueAsString(
+                      input.isObject() ? input : Json.MAPPER.createObjectNode()));
+        }
+        default -> {
+          // redacted thinking, server tool blocks: nothing to count
+        }
+      }
+    }
+    JsonNode usageNode = message.path("usage");
+    TokenUsage usage = usageNode.isObject() ? Usage.NONE.merge(usageNode).toTokenUsage() : null;
+    return new UpstreamResponse(body, usage, text.toString(), reasoning.toString(), true);
+  }
+
+  private static JsonNode message(byte[] body) {
+    JsonNode message;
+    try {
+      message = Json.MAPPER.readTree(body);
+    } catch (JacksonException e) {
+      throw UpstreamException.protocol("upstream sent a body that is not valid JSON", e);
+    }
+    if (message == null || !"message".equals(message.path("type").asString(""))) {
+      if (message != null && message.path("error").isObject()) {
+        throw AnthropicErrorMapper.inStream(message);
+      }
+      throw UpstreamException.protocol("upstream sent a body that is not a message", null);
+    }
+    return message;
   }
 
   /** OpenAI's {@code usage} object for a usage the gateway meters. */

@@ -25,7 +25,7 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>One instance per stream (it keeps the message id, the tool-call numbering and the usage seen
  * so far); not thread-safe. Build it inside the stream's {@code Flux.defer}.
  */
-public final class AnthropicStreamDecoder {
+public final class AnthropicStreamDecoder implements EventDecoder {
 
   private static final UpstreamEvent PING =
       UpstreamEvent.of(": ping\n\n".getBytes(StandardCharsets.US_ASCII), Kind.COMMENT);
@@ -62,6 +62,7 @@ public final class AnthropicStreamDecoder {
    * @return the OpenAI events it becomes, often none or one
    * @throws UpstreamException for an {@code error} event or an event that breaks the protocol
    */
+  @Override
   public List<UpstreamEvent> decode(byte[] event) {
     if (stopped) {
       return List.of(); // anything after message_stop
@@ -117,6 +118,7 @@ public final class AnthropicStreamDecoder {
    *
    * @throws UpstreamException when it closed before {@code message_stop}
    */
+  @Override
   public List<UpstreamEvent> finish() {
     if (!stopped) {
       throw UpstreamException.protocol("upstream closed the stream before it finished", null);

@@ -8,9 +8,9 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 
 /**
- * The OpenAI events made from one network read. Consecutive plain chunks (no usage, no finish
- * reason) are joined into one event, so they pass the relay and the client's socket once per read.
- * A decoding failure follows the events decoded before it.
+ * The events made from one network read. Consecutive plain events (OpenAI chunks or native events
+ * without usage or finish reason) are joined into one event, so they pass the relay and the
+ * client's socket once per read. A decoding failure follows the events decoded before it.
  */
 final class ReadBatch {
 
@@ -19,7 +19,7 @@ final class ReadBatch {
   private @Nullable RuntimeException failure;
 
   /** Decodes {@code raw} events with {@code decoder}, stopping at the first failure. */
-  static ReadBatch of(List<byte[]> raw, AnthropicStreamDecoder decoder) {
+  static ReadBatch of(List<byte[]> raw, EventDecoder decoder) {
     ReadBatch batch = new ReadBatch();
     try {
       for (byte[] event : raw) {
@@ -33,7 +33,7 @@ final class ReadBatch {
   }
 
   /** The events at the end of the stream, or the failure when it ended too early. */
-  static ReadBatch finish(List<byte[]> raw, AnthropicStreamDecoder decoder) {
+  static ReadBatch finish(List<byte[]> raw, EventDecoder decoder) {
     ReadBatch batch = of(raw, decoder);
     if (batch.failure == null) {
       try {
@@ -53,7 +53,8 @@ final class ReadBatch {
   }
 
   private void add(UpstreamEvent event) {
-    if (event.kind() == Kind.CHUNK && event.usage() == null && event.finishReason() == null) {
+    boolean plain = event.kind() == Kind.CHUNK || event.kind() == Kind.NATIVE;
+    if (plain && event.usage() == null && event.finishReason() == null) {
       run.add(event);
     } else {
       flush();
@@ -92,7 +93,7 @@ final class ReadBatch {
     }
     return new UpstreamEvent(
         bytes,
-        Kind.CHUNK,
+        run.getFirst().kind(), // one stream's plain events are all of one kind
         text == null ? null : text.toString(),
         reasoning == null ? null : reasoning.toString(),
         null,
