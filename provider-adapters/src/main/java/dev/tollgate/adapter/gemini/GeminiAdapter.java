@@ -1,6 +1,9 @@
 package dev.tollgate.adapter.gemini;
 
 import dev.tollgate.adapter.ChatCall;
+import dev.tollgate.adapter.EmbeddingsCall;
+import dev.tollgate.adapter.EmbeddingsCapable;
+import dev.tollgate.adapter.EmbeddingsResponse;
 import dev.tollgate.adapter.ProviderAdapter;
 import dev.tollgate.adapter.ProviderSpec;
 import dev.tollgate.adapter.UpstreamEvent;
@@ -18,6 +21,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -27,16 +32,19 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.HttpClientResponse;
 import reactor.netty.http.client.PrematureCloseException;
 import reactor.netty.resources.ConnectionProvider;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Google's Gemini API ({@code generateContent}, {@code streamGenerateContent?alt=sse}) behind the
  * OpenAI chat-completions dialect: requests are translated by {@link GeminiRequestMapper}, streams
  * by a {@link GeminiStreamDecoder} per stream, whole responses by {@link GeminiResponseMapper}.
+ * Embeddings go to {@code batchEmbedContents}, translated both ways by {@link
+ * GeminiEmbeddingsMapper}.
  *
  * <p>One pooled Reactor Netty client per provider; the key travels in {@code x-goog-api-key}. The
  * base URL defaults to {@value #DEFAULT_BASE_URL}. Option: {@code max-event-bytes}.
  */
-public final class GeminiAdapter implements ProviderAdapter {
+public final class GeminiAdapter implements ProviderAdapter, EmbeddingsCapable {
 
   public static final String DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/v1beta";
 
@@ -91,31 +99,59 @@ public final class GeminiAdapter implements ProviderAdapter {
   @Override
   public Mono<UpstreamResponse> complete(ChatCall call) {
     Objects.requireNonNull(call, "call");
+    return post(
+        GeminiRequestMapper.path(call.upstreamModel(), false),
+        () -> GeminiRequestMapper.toUpstream(call),
+        bytes -> GeminiResponseMapper.toResponse(bytes, call.upstreamModel()));
+  }
+
+  /**
+   * {@code POST /models/{model}:batchEmbedContents}, one request per input. Gemini reports no token
+   * counts, so the usage is null and the gateway bills its own count of the input.
+   */
+  @Override
+  public Mono<EmbeddingsResponse> embed(EmbeddingsCall call) {
+    Objects.requireNonNull(call, "call");
+    JsonNode input = call.body().path("input");
+    int inputs = input.isArray() ? input.size() : 1; // checked when the request is translated
+    return post(
+        GeminiEmbeddingsMapper.path(call.upstreamModel()),
+        () -> GeminiEmbeddingsMapper.toUpstream(call.body(), call.upstreamModel()),
+        bytes ->
+            new EmbeddingsResponse(
+                GeminiEmbeddingsMapper.toOpenAi(bytes, call.upstreamModel(), inputs), null));
+  }
+
+  /**
+   * Sends one request and reads its whole answer within the first-byte timeout: an error status
+   * fails through {@link GeminiErrorMapper}, else {@code read}. The body is built on subscription,
+   * so a request refused while translating sends nothing.
+   */
+  private <T> Mono<T> post(String uri, Supplier<byte[]> body, Function<byte[], T> read) {
     return Mono.defer(
             () -> {
-              byte[] body = GeminiRequestMapper.toUpstream(call); // a 400 here sends nothing
+              byte[] bytes = body.get();
               return client
                   .post()
-                  .uri(GeminiRequestMapper.path(call.upstreamModel(), false))
-                  .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
+                  .uri(uri)
+                  .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(bytes)))
                   .responseSingle(
                       (response, content) ->
                           content
                               .asByteArray()
                               .defaultIfEmpty(new byte[0])
-                              .map(bytes -> toResponse(response, bytes, call.upstreamModel())));
+                              .map(answer -> read(response, answer, read)));
             })
         .timeout(spec.timeouts().firstByte())
         .onErrorMap(this::toUpstreamException);
   }
 
-  private static UpstreamResponse toResponse(
-      HttpClientResponse response, byte[] bytes, String model) {
+  private static <T> T read(HttpClientResponse response, byte[] answer, Function<byte[], T> read) {
     int status = response.status().code();
     if (status >= 300) {
-      throw GeminiErrorMapper.fromResponse(status, bytes);
+      throw GeminiErrorMapper.fromResponse(status, answer);
     }
-    return GeminiResponseMapper.toResponse(bytes, model);
+    return read.apply(answer);
   }
 
   /**
