@@ -7,33 +7,23 @@ import dev.tollgate.adapter.NativeMessagesCapable;
 import dev.tollgate.adapter.ProviderAdapter;
 import dev.tollgate.adapter.ProviderSpec;
 import dev.tollgate.adapter.UpstreamEvent;
-import dev.tollgate.adapter.UpstreamException;
 import dev.tollgate.adapter.UpstreamResponse;
+import dev.tollgate.adapter.internal.UpstreamHttp;
 import dev.tollgate.adapter.sse.SseEventSplitter;
-import dev.tollgate.adapter.sse.SseEventSplitter.SseException;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.timeout.ReadTimeoutException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
 import reactor.netty.Connection;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.HttpClientResponse;
-import reactor.netty.http.client.PrematureCloseException;
-import reactor.netty.resources.ConnectionProvider;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -66,31 +56,20 @@ public final class AnthropicAdapter implements ProviderAdapter, NativeMessagesCa
     this.options = AnthropicOptions.from(spec);
     URI baseUrl =
         spec.baseUrl() != null ? spec.baseUrl() : URI.create(AnthropicWire.DEFAULT_BASE_URL);
-    ConnectionProvider pool =
-        ConnectionProvider.builder("tollgate-" + spec.name())
-            .maxConnections(spec.maxConnections())
-            .pendingAcquireMaxCount(-1)
-            .pendingAcquireTimeout(spec.timeouts().connect().plus(spec.timeouts().firstByte()))
-            .maxIdleTime(Duration.ofSeconds(50))
-            .evictInBackground(Duration.ofSeconds(30))
-            .build();
     this.client =
-        HttpClient.create(pool)
-            .baseUrl(baseUrl.toString().replaceAll("/+$", ""))
-            .option(
-                ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                (int) Math.min(Integer.MAX_VALUE, spec.timeouts().connect().toMillis()))
-            .headers(
-                h -> {
-                  h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-                  h.set("anthropic-version", options.version());
-                  if (options.beta() != null) {
-                    h.set("anthropic-beta", options.beta());
-                  }
-                  if (!spec.apiKey().isEmpty()) {
-                    h.set("x-api-key", spec.apiKey());
-                  }
-                });
+        UpstreamHttp.client(
+            spec,
+            baseUrl.toString(),
+            h -> {
+              h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+              h.set("anthropic-version", options.version());
+              if (options.beta() != null) {
+                h.set("anthropic-beta", options.beta());
+              }
+              if (!spec.apiKey().isEmpty()) {
+                h.set("x-api-key", spec.apiKey());
+              }
+            });
   }
 
   @Override
@@ -151,7 +130,7 @@ public final class AnthropicAdapter implements ProviderAdapter, NativeMessagesCa
                               .map(bytes -> toResponse(response, bytes, answer)));
             })
         .timeout(spec.timeouts().firstByte())
-        .onErrorMap(this::toUpstreamException);
+        .onErrorMap(e -> UpstreamHttp.toUpstreamException(e, spec.name()));
   }
 
   private Flux<UpstreamEvent> send(Supplier<byte[]> request, Supplier<EventDecoder> decoders) {
@@ -162,21 +141,15 @@ public final class AnthropicAdapter implements ProviderAdapter, NativeMessagesCa
               byte[] body = request.get();
               EventDecoder decoder = decoders.get();
               return client
-                  .doOnRequest((r, connection) -> watchReads(connection, firstByteMillis))
+                  .doOnRequest(
+                      (r, connection) -> UpstreamHttp.watchReads(connection, firstByteMillis))
                   .post()
                   .uri(AnthropicWire.MESSAGES_PATH)
                   .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
                   .responseConnection(
                       (response, connection) -> events(response, connection, decoder, idleMillis));
             })
-        .onErrorMap(this::toUpstreamException);
-  }
-
-  /** From now on, no read for {@code millis} fails the exchange with a read timeout. */
-  private static void watchReads(Connection connection, long millis) {
-    connection.onReadIdle(
-        millis,
-        () -> connection.channel().pipeline().fireExceptionCaught(ReadTimeoutException.INSTANCE));
+        .onErrorMap(e -> UpstreamHttp.toUpstreamException(e, spec.name()));
   }
 
   private Flux<UpstreamEvent> events(
@@ -198,7 +171,7 @@ public final class AnthropicAdapter implements ProviderAdapter, NativeMessagesCa
             buffer -> {
               if (!receiving[0]) {
                 receiving[0] = true;
-                watchReads(connection, idleMillis);
+                UpstreamHttp.watchReads(connection, idleMillis);
               }
               return ReadBatch.of(splitter.feed(buffer), decoder);
             })
@@ -217,29 +190,5 @@ public final class AnthropicAdapter implements ProviderAdapter, NativeMessagesCa
 
   private long epochSeconds() {
     return clock.instant().getEpochSecond();
-  }
-
-  private Throwable toUpstreamException(Throwable e) {
-    if (e instanceof UpstreamException) {
-      return e;
-    }
-    if (e instanceof TimeoutException || e instanceof ReadTimeoutException) {
-      return UpstreamException.timeout("upstream " + spec.name() + " did not answer in time");
-    }
-    if (e instanceof SseException) {
-      return UpstreamException.protocol(e.getMessage(), e);
-    }
-    if (e instanceof PrematureCloseException) {
-      return UpstreamException.unavailable(
-          "upstream " + spec.name() + " closed the connection early", e);
-    }
-    @Nullable Throwable root = e;
-    while (root != null) {
-      if (root instanceof ConnectException || root instanceof ConnectTimeoutException) {
-        return UpstreamException.unavailable("could not connect to upstream " + spec.name(), e);
-      }
-      root = root.getCause();
-    }
-    return UpstreamException.unavailable("upstream " + spec.name() + " failed", e);
   }
 }

@@ -7,31 +7,22 @@ import dev.tollgate.adapter.EmbeddingsResponse;
 import dev.tollgate.adapter.ProviderAdapter;
 import dev.tollgate.adapter.ProviderSpec;
 import dev.tollgate.adapter.UpstreamEvent;
-import dev.tollgate.adapter.UpstreamException;
 import dev.tollgate.adapter.UpstreamResponse;
+import dev.tollgate.adapter.internal.UpstreamHttp;
 import dev.tollgate.adapter.sse.SseEventSplitter;
-import dev.tollgate.adapter.sse.SseEventSplitter.SseException;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.timeout.ReadTimeoutException;
-import java.net.ConnectException;
 import java.net.URI;
-import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
 import reactor.netty.Connection;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.HttpClientResponse;
-import reactor.netty.http.client.PrematureCloseException;
-import reactor.netty.resources.ConnectionProvider;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -56,27 +47,16 @@ public final class GeminiAdapter implements ProviderAdapter, EmbeddingsCapable {
     this.spec = Objects.requireNonNull(spec, "spec");
     this.maxEventBytes = positiveIntOption(spec, "max-event-bytes", 16 << 20);
     URI baseUrl = spec.baseUrl() == null ? URI.create(DEFAULT_BASE_URL) : spec.baseUrl();
-    ConnectionProvider pool =
-        ConnectionProvider.builder("tollgate-" + spec.name())
-            .maxConnections(spec.maxConnections())
-            .pendingAcquireMaxCount(-1)
-            .pendingAcquireTimeout(spec.timeouts().connect().plus(spec.timeouts().firstByte()))
-            .maxIdleTime(Duration.ofSeconds(50))
-            .evictInBackground(Duration.ofSeconds(30))
-            .build();
     this.client =
-        HttpClient.create(pool)
-            .baseUrl(baseUrl.toString().replaceAll("/+$", ""))
-            .option(
-                ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                (int) Math.min(Integer.MAX_VALUE, spec.timeouts().connect().toMillis()))
-            .headers(
-                h -> {
-                  h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-                  if (!spec.apiKey().isEmpty()) {
-                    h.set("x-goog-api-key", spec.apiKey());
-                  }
-                });
+        UpstreamHttp.client(
+            spec,
+            baseUrl.toString(),
+            h -> {
+              h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+              if (!spec.apiKey().isEmpty()) {
+                h.set("x-goog-api-key", spec.apiKey());
+              }
+            });
   }
 
   private static int positiveIntOption(ProviderSpec spec, String name, int fallback) {
@@ -143,7 +123,7 @@ public final class GeminiAdapter implements ProviderAdapter, EmbeddingsCapable {
                               .map(answer -> read(response, answer, read)));
             })
         .timeout(spec.timeouts().firstByte())
-        .onErrorMap(this::toUpstreamException);
+        .onErrorMap(e -> UpstreamHttp.toUpstreamException(e, spec.name()));
   }
 
   private static <T> T read(HttpClientResponse response, byte[] answer, Function<byte[], T> read) {
@@ -168,7 +148,8 @@ public final class GeminiAdapter implements ProviderAdapter, EmbeddingsCapable {
             () -> {
               byte[] body = GeminiRequestMapper.toUpstream(call); // a 400 here sends nothing
               return client
-                  .doOnRequest((request, connection) -> watchReads(connection, firstByteMillis))
+                  .doOnRequest(
+                      (request, connection) -> UpstreamHttp.watchReads(connection, firstByteMillis))
                   .post()
                   .uri(GeminiRequestMapper.path(call.upstreamModel(), true))
                   .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
@@ -176,13 +157,7 @@ public final class GeminiAdapter implements ProviderAdapter, EmbeddingsCapable {
                       (response, connection) ->
                           events(response, connection, idleMillis, call.upstreamModel()));
             })
-        .onErrorMap(this::toUpstreamException);
-  }
-
-  private static void watchReads(Connection connection, long millis) {
-    connection.onReadIdle(
-        millis,
-        () -> connection.channel().pipeline().fireExceptionCaught(ReadTimeoutException.INSTANCE));
+        .onErrorMap(e -> UpstreamHttp.toUpstreamException(e, spec.name()));
   }
 
   private Flux<UpstreamEvent> events(
@@ -205,36 +180,11 @@ public final class GeminiAdapter implements ProviderAdapter, EmbeddingsCapable {
             buffer -> {
               if (!receiving[0]) {
                 receiving[0] = true;
-                watchReads(connection, idleMillis);
+                UpstreamHttp.watchReads(connection, idleMillis);
               }
               return TranslatedRead.of(decoder, splitter.feed(buffer), false);
             })
         .concatWith(Mono.fromSupplier(() -> TranslatedRead.of(decoder, splitter.finish(), true)))
         .concatMapIterable(read -> read);
-  }
-
-  private Throwable toUpstreamException(Throwable e) {
-    if (e instanceof UpstreamException) {
-      return e;
-    }
-    if (e instanceof TimeoutException || e instanceof ReadTimeoutException) {
-      return UpstreamException.timeout("upstream " + spec.name() + " did not answer in time");
-    }
-    if (e instanceof SseException) {
-      return UpstreamException.protocol(e.getMessage(), e);
-    }
-    if (e instanceof PrematureCloseException) {
-      return UpstreamException.unavailable(
-          "upstream " + spec.name() + " closed the connection early", e);
-    }
-    @Nullable Throwable root = e;
-    while (root != null) {
-      if (root instanceof ConnectException
-          || root instanceof io.netty.channel.ConnectTimeoutException) {
-        return UpstreamException.unavailable("could not connect to upstream " + spec.name(), e);
-      }
-      root = root.getCause();
-    }
-    return UpstreamException.unavailable("upstream " + spec.name() + " failed", e);
   }
 }

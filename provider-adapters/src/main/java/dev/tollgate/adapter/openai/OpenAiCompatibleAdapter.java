@@ -10,27 +10,19 @@ import dev.tollgate.adapter.UpstreamEvent;
 import dev.tollgate.adapter.UpstreamEvent.Kind;
 import dev.tollgate.adapter.UpstreamException;
 import dev.tollgate.adapter.UpstreamResponse;
+import dev.tollgate.adapter.internal.UpstreamHttp;
 import dev.tollgate.adapter.openai.OpenAiPayloadScanner.Scan;
 import dev.tollgate.adapter.sse.SseEventSplitter;
-import dev.tollgate.adapter.sse.SseEventSplitter.SseException;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelOption;
-import io.netty.handler.timeout.ReadTimeoutException;
-import java.net.ConnectException;
-import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
 import reactor.netty.Connection;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.HttpClientResponse;
-import reactor.netty.http.client.PrematureCloseException;
-import reactor.netty.resources.ConnectionProvider;
 import tools.jackson.core.JacksonException;
 
 /**
@@ -55,21 +47,7 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter, Embedding
   public OpenAiCompatibleAdapter(ProviderSpec spec) {
     this.spec = Objects.requireNonNull(spec, "spec");
     this.endpoint = OpenAiEndpoint.of(spec);
-    ConnectionProvider pool =
-        ConnectionProvider.builder("tollgate-" + spec.name())
-            .maxConnections(spec.maxConnections())
-            .pendingAcquireMaxCount(-1)
-            .pendingAcquireTimeout(spec.timeouts().connect().plus(spec.timeouts().firstByte()))
-            .maxIdleTime(Duration.ofSeconds(50))
-            .evictInBackground(Duration.ofSeconds(30))
-            .build();
-    this.client =
-        HttpClient.create(pool)
-            .baseUrl(endpoint.baseUrl())
-            .option(
-                ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                (int) Math.min(Integer.MAX_VALUE, spec.timeouts().connect().toMillis()))
-            .headers(endpoint::applyHeaders);
+    this.client = UpstreamHttp.client(spec, endpoint.baseUrl(), endpoint::applyHeaders);
   }
 
   /** The preset this adapter was configured with. */
@@ -122,7 +100,7 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter, Embedding
                                   }));
             })
         .timeout(spec.timeouts().firstByte())
-        .onErrorMap(this::toUpstreamException);
+        .onErrorMap(e -> UpstreamHttp.toUpstreamException(e, spec.name()));
   }
 
   /**
@@ -138,21 +116,15 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter, Embedding
             () -> {
               byte[] body = OpenAiRequestMapper.toUpstream(call, true, endpoint.askForUsage());
               return client
-                  .doOnRequest((request, connection) -> watchReads(connection, firstByteMillis))
+                  .doOnRequest(
+                      (request, connection) -> UpstreamHttp.watchReads(connection, firstByteMillis))
                   .post()
                   .uri(endpoint.chatUri(call.upstreamModel()))
                   .send(Mono.fromSupplier(() -> Unpooled.wrappedBuffer(body)))
                   .responseConnection(
                       (response, connection) -> events(response, connection, idleMillis));
             })
-        .onErrorMap(this::toUpstreamException);
-  }
-
-  /** From now on, no read for {@code millis} fails the exchange with a read timeout. */
-  private static void watchReads(Connection connection, long millis) {
-    connection.onReadIdle(
-        millis,
-        () -> connection.channel().pipeline().fireExceptionCaught(ReadTimeoutException.INSTANCE));
+        .onErrorMap(e -> UpstreamHttp.toUpstreamException(e, spec.name()));
   }
 
   private Flux<UpstreamEvent> events(
@@ -179,7 +151,7 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter, Embedding
             buffer -> {
               if (!end.receiving) {
                 end.receiving = true;
-                watchReads(connection, idleMillis);
+                UpstreamHttp.watchReads(connection, idleMillis);
               }
               return EventBatch.of(splitter.feed(buffer)).observedBy(end::observe);
             })
@@ -250,30 +222,5 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter, Embedding
       throw OpenAiErrorMapper.fromResponse(502, bytes);
     }
     return scan;
-  }
-
-  private Throwable toUpstreamException(Throwable e) {
-    if (e instanceof UpstreamException) {
-      return e;
-    }
-    if (e instanceof TimeoutException || e instanceof ReadTimeoutException) {
-      return UpstreamException.timeout("upstream " + spec.name() + " did not answer in time");
-    }
-    if (e instanceof SseException) {
-      return UpstreamException.protocol(e.getMessage(), e);
-    }
-    if (e instanceof PrematureCloseException) {
-      return UpstreamException.unavailable(
-          "upstream " + spec.name() + " closed the connection early", e);
-    }
-    @Nullable Throwable root = e;
-    while (root != null) {
-      if (root instanceof ConnectException
-          || root instanceof io.netty.channel.ConnectTimeoutException) {
-        return UpstreamException.unavailable("could not connect to upstream " + spec.name(), e);
-      }
-      root = root.getCause();
-    }
-    return UpstreamException.unavailable("upstream " + spec.name() + " failed", e);
   }
 }
