@@ -56,7 +56,8 @@ class SettleTest extends RedisTestSupport {
                 1_700_000_000_000L,
                 150,
                 900,
-                SETTLED_AT.toEpochMilli()));
+                SETTLED_AT.toEpochMilli(),
+                null));
     assertThat(sync.exists(keys.hold(acct, "r1"))).isZero();
     assertThat(sync.zscore(keys.holds(keys.bucketOf(acct)), "r1")).isNull();
   }

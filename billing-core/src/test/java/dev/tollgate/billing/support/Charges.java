@@ -38,7 +38,8 @@ public final class Charges {
         STARTED_AT_MS,
         cost == 0 ? -1 : 420,
         1_500,
-        STARTED_AT_MS + 1_500);
+        STARTED_AT_MS + 1_500,
+        null);
   }
 
   public static SettledCharge withStreamId(SettledCharge c, String streamId) {
