@@ -2,6 +2,7 @@ package dev.tollgate.billing.support;
 
 import dev.tollgate.billing.ledger.SettledCharge;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /** Settled charges for tests, consistent by construction (charged = allowance + balance part). */
 public final class Charges {
@@ -43,68 +44,23 @@ public final class Charges {
   }
 
   public static SettledCharge withStreamId(SettledCharge c, String streamId) {
-    return new SettledCharge(
-        streamId,
-        c.requestId(),
-        c.accountId(),
-        c.keyId(),
-        c.model(),
-        c.provider(),
-        c.status(),
-        c.source(),
-        c.promptTokens(),
-        c.completionTokens(),
-        c.cachedTokens(),
-        c.reasoningTokens(),
-        c.cost(),
-        c.charged(),
-        c.fromAllowance(),
-        c.fromBalance(),
-        c.uncollected(),
-        c.priceVersion(),
-        c.markupPpm(),
-        c.discountPpm(),
-        c.startedAtMs(),
-        c.ttftMs(),
-        c.durationMs(),
-        c.settledAtMs(),
-        c.subPeriodMs());
+    return copy(c, streamId, c.keyId(), c.subPeriodMs());
   }
 
   /** The same charge, drawn from the allowance period starting at {@code periodMs}. */
   public static SettledCharge inPeriod(SettledCharge c, long periodMs) {
-    return new SettledCharge(
-        c.streamId(),
-        c.requestId(),
-        c.accountId(),
-        c.keyId(),
-        c.model(),
-        c.provider(),
-        c.status(),
-        c.source(),
-        c.promptTokens(),
-        c.completionTokens(),
-        c.cachedTokens(),
-        c.reasoningTokens(),
-        c.cost(),
-        c.charged(),
-        c.fromAllowance(),
-        c.fromBalance(),
-        c.uncollected(),
-        c.priceVersion(),
-        c.markupPpm(),
-        c.discountPpm(),
-        c.startedAtMs(),
-        c.ttftMs(),
-        c.durationMs(),
-        c.settledAtMs(),
-        periodMs);
+    return copy(c, c.streamId(), c.keyId(), periodMs);
   }
 
   /** The same charge, made with another key. */
   public static SettledCharge byKey(SettledCharge c, String keyId) {
+    return copy(c, c.streamId(), keyId, c.subPeriodMs());
+  }
+
+  private static SettledCharge copy(
+      SettledCharge c, String streamId, String keyId, @Nullable Long subPeriodMs) {
     return new SettledCharge(
-        c.streamId(),
+        streamId,
         c.requestId(),
         c.accountId(),
         keyId,
@@ -128,6 +84,6 @@ public final class Charges {
         c.ttftMs(),
         c.durationMs(),
         c.settledAtMs(),
-        c.subPeriodMs());
+        subPeriodMs);
   }
 }

@@ -3,15 +3,12 @@ package dev.tollgate.gateway.api;
 import dev.tollgate.adapter.ChatCall;
 import dev.tollgate.adapter.TokenUsage;
 import dev.tollgate.adapter.tokens.TokenEstimator;
-import dev.tollgate.billing.metering.UsageSink;
 import dev.tollgate.gateway.auth.ApiKey;
 import dev.tollgate.gateway.auth.ApiKeyAuthFilter;
-import dev.tollgate.gateway.billing.Billing;
 import dev.tollgate.gateway.billing.BillingProperties;
 import dev.tollgate.gateway.billing.Tab;
 import dev.tollgate.gateway.billing.TabRequest;
 import dev.tollgate.gateway.ratelimit.KeyLimitsGuard;
-import dev.tollgate.gateway.ratelimit.KeyLimitsGuard.Admission;
 import dev.tollgate.gateway.relay.RequestMeter;
 import dev.tollgate.gateway.relay.StreamRelay;
 import dev.tollgate.gateway.relay.UsageCost;
@@ -22,7 +19,6 @@ import dev.tollgate.gateway.web.RequestIds;
 import java.time.Instant;
 import java.util.Objects;
 import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.BodyInserters;
@@ -50,25 +46,19 @@ public class ChatPipeline {
   private final ModelCatalog catalog;
   private final Router router;
   private final TokenEstimator estimator;
-  private final Billing billing;
-  private final UsageSink usageSink;
-  private final KeyLimitsGuard limits;
+  private final PaidCalls paid;
   private final long defaultOutputReserve;
 
-  public ChatPipeline(
+  ChatPipeline(
       ModelCatalog catalog,
       Router router,
       TokenEstimator estimator,
-      Billing billing,
-      UsageSink usageSink,
-      KeyLimitsGuard limits,
+      PaidCalls paid,
       BillingProperties billingProperties) {
     this.catalog = catalog;
     this.router = router;
     this.estimator = estimator;
-    this.billing = billing;
-    this.usageSink = usageSink;
-    this.limits = limits;
+    this.paid = paid;
     this.defaultOutputReserve = billingProperties.defaultOutputReserve();
   }
 
@@ -104,33 +94,23 @@ public class ChatPipeline {
     TabRequest tabRequest =
         new TabRequest(
             requestId, key, model, route.provider(), promptEstimate, outputReserve, maxOutput > 0);
-    return limits
-        .admit(key, requestId, promptEstimate + outputReserve, exchange.getResponse().getHeaders())
-        .flatMap(
-            admission ->
-                billing
-                    .open(tabRequest)
-                    // Refused or abandoned before the meter exists: nothing was used.
-                    .doOnError(e -> admission.finish(0))
-                    .doOnCancel(() -> admission.finish(0))
-                    .flatMap(
-                        tab ->
-                            relay(
-                                exchange,
-                                route,
-                                body,
-                                tab,
-                                admission,
-                                new RequestMeter.Context(
-                                    requestId,
-                                    key.id(),
-                                    model,
-                                    route.provider(),
-                                    promptEstimate,
-                                    stream,
-                                    startedAt,
-                                    startNanos),
-                                dialect)));
+    RequestMeter.Context context =
+        new RequestMeter.Context(
+            requestId,
+            key.id(),
+            model,
+            route.provider(),
+            promptEstimate,
+            stream,
+            startedAt,
+            startNanos);
+    return paid.open(
+        exchange,
+        tabRequest,
+        promptEstimate + outputReserve,
+        context,
+        record -> record.promptTokens() + record.completionTokens(),
+        (tab, meter) -> relay(exchange, route, body, tab, meter, context, dialect));
   }
 
   private Mono<ServerResponse> relay(
@@ -138,38 +118,19 @@ public class ChatPipeline {
       ModelRoute route,
       ObjectNode body,
       Tab tab,
-      Admission admission,
+      RequestMeter meter,
       RequestMeter.Context context,
       ClientDialect dialect) {
-    // The meter records exactly once however the request ends (cancel included): the admission
-    // ends with it, giving back the concurrency slot and correcting the tokens bucket.
-    UsageSink sink =
-        record -> {
-          admission.finish(record.promptTokens() + record.completionTokens());
-          usageSink.accept(record);
-        };
-    RequestMeter meter = new RequestMeter(context, estimator, tab, sink);
     ChatCall call =
         new ChatCall(
             context.requestId(),
             body,
             route.deployments().getFirst().upstreamModel(),
             dialect.includeUsage());
-    Router.Listener served = servedBy(exchange, tab, meter);
+    Router.Listener served = PaidCalls.servedBy(exchange, tab, meter);
     return context.streamed()
         ? streaming(exchange, route, call, served, meter, tab, dialect)
         : whole(route, call, served, meter, tab, dialect);
-  }
-
-  /** Once a deployment answers: name it in the response and bill at its model's price. */
-  private static Router.Listener servedBy(ServerWebExchange exchange, Tab tab, RequestMeter meter) {
-    return deployment -> {
-      tab.serveAs(deployment.modelId());
-      meter.servedBy(deployment.modelId(), deployment.provider());
-      HttpHeaders headers = exchange.getResponse().getHeaders();
-      headers.set(Router.MODEL_HEADER, deployment.modelId());
-      headers.set(Router.PROVIDER_HEADER, deployment.provider());
-    };
   }
 
   private Mono<ServerResponse> streaming(

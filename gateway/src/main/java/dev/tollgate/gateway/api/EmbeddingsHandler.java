@@ -3,15 +3,13 @@ package dev.tollgate.gateway.api;
 import dev.tollgate.adapter.EmbeddingsCall;
 import dev.tollgate.adapter.TokenUsage;
 import dev.tollgate.adapter.tokens.TokenEstimator;
-import dev.tollgate.billing.metering.UsageSink;
+import dev.tollgate.billing.metering.UsageRecord;
 import dev.tollgate.gateway.auth.ApiKey;
 import dev.tollgate.gateway.auth.ApiKeyAuthFilter;
-import dev.tollgate.gateway.billing.Billing;
 import dev.tollgate.gateway.billing.Tab;
 import dev.tollgate.gateway.billing.TabRequest;
 import dev.tollgate.gateway.config.GatewayProperties;
 import dev.tollgate.gateway.ratelimit.KeyLimitsGuard;
-import dev.tollgate.gateway.ratelimit.KeyLimitsGuard.Admission;
 import dev.tollgate.gateway.relay.RequestMeter;
 import dev.tollgate.gateway.relay.UsageCost;
 import dev.tollgate.gateway.route.ModelCatalog;
@@ -19,7 +17,6 @@ import dev.tollgate.gateway.route.ModelRoute;
 import dev.tollgate.gateway.route.Router;
 import dev.tollgate.gateway.web.RequestIds;
 import java.time.Instant;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -41,25 +38,19 @@ public class EmbeddingsHandler {
   private final ModelCatalog catalog;
   private final Router router;
   private final TokenEstimator estimator;
-  private final Billing billing;
-  private final UsageSink usageSink;
-  private final KeyLimitsGuard limits;
+  private final PaidCalls paid;
   private final long maxRequestBytes;
 
-  public EmbeddingsHandler(
+  EmbeddingsHandler(
       ModelCatalog catalog,
       Router router,
       TokenEstimator estimator,
-      Billing billing,
-      UsageSink usageSink,
-      KeyLimitsGuard limits,
+      PaidCalls paid,
       GatewayProperties properties) {
     this.catalog = catalog;
     this.router = router;
     this.estimator = estimator;
-    this.billing = billing;
-    this.usageSink = usageSink;
-    this.limits = limits;
+    this.paid = paid;
     this.maxRequestBytes = properties.maxRequestSize().toBytes();
   }
 
@@ -96,16 +87,13 @@ public class EmbeddingsHandler {
             false,
             startedAt,
             startNanos);
-    return limits
-        .admit(key, requestId, inputEstimate, exchange.getResponse().getHeaders())
-        .flatMap(
-            admission ->
-                billing
-                    .open(tabRequest)
-                    // Refused or abandoned before the meter exists: nothing was used.
-                    .doOnError(e -> admission.finish(0))
-                    .doOnCancel(() -> admission.finish(0))
-                    .flatMap(tab -> relay(exchange, route, body, tab, admission, context)));
+    return paid.open(
+        exchange,
+        tabRequest,
+        inputEstimate,
+        context,
+        UsageRecord::promptTokens,
+        (tab, meter) -> relay(exchange, route, body, tab, meter, context));
   }
 
   private Mono<ServerResponse> relay(
@@ -113,26 +101,12 @@ public class EmbeddingsHandler {
       ModelRoute route,
       ObjectNode body,
       Tab tab,
-      Admission admission,
+      RequestMeter meter,
       RequestMeter.Context context) {
-    // Records exactly once however the request ends; the admission ends with it.
-    UsageSink sink =
-        record -> {
-          admission.finish(record.promptTokens());
-          usageSink.accept(record);
-        };
-    RequestMeter meter = new RequestMeter(context, estimator, tab, sink);
     EmbeddingsCall call =
         new EmbeddingsCall(
             context.requestId(), body, route.deployments().getFirst().upstreamModel());
-    Router.Listener served =
-        deployment -> {
-          tab.serveAs(deployment.modelId());
-          meter.servedBy(deployment.modelId(), deployment.provider());
-          HttpHeaders headers = exchange.getResponse().getHeaders();
-          headers.set(Router.MODEL_HEADER, deployment.modelId());
-          headers.set(Router.PROVIDER_HEADER, deployment.provider());
-        };
+    Router.Listener served = PaidCalls.servedBy(exchange, tab, meter);
     return router
         .embed(route, call, served)
         .doOnNext(meter::onEmbeddings)

@@ -1,6 +1,7 @@
 package dev.tollgate.adapter.anthropic;
 
 import dev.tollgate.adapter.ProviderSpec;
+import dev.tollgate.adapter.internal.ProviderOptions;
 import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -38,33 +39,11 @@ public record AnthropicOptions(
    */
   public static AnthropicOptions from(ProviderSpec spec) {
     Map<String, String> options = spec.options();
-    String version = text(options, "anthropic-version");
+    String version = ProviderOptions.text(options, "anthropic-version");
     return new AnthropicOptions(
         version == null ? DEFAULTS.version : version,
-        text(options, "anthropic-beta"),
-        positiveInt(options, "default-max-tokens", DEFAULTS.defaultMaxTokens),
-        positiveInt(options, "max-event-bytes", DEFAULTS.maxEventBytes));
-  }
-
-  private static @Nullable String text(Map<String, String> options, String name) {
-    String value = options.get(name);
-    return value == null || value.isBlank() ? null : value.trim();
-  }
-
-  private static int positiveInt(Map<String, String> options, String name, int fallback) {
-    String value = text(options, name);
-    if (value == null) {
-      return fallback;
-    }
-    try {
-      int parsed = Integer.parseInt(value);
-      if (parsed > 0) {
-        return parsed;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new IllegalArgumentException(
-        "options." + name + ": '" + value + "' (expected: a whole number > 0)");
+        ProviderOptions.text(options, "anthropic-beta"),
+        ProviderOptions.positiveInt(options, "default-max-tokens", DEFAULTS.defaultMaxTokens),
+        ProviderOptions.positiveInt(options, "max-event-bytes", DEFAULTS.maxEventBytes));
   }
 }

@@ -8,6 +8,7 @@ import dev.tollgate.adapter.ProviderAdapter;
 import dev.tollgate.adapter.ProviderSpec;
 import dev.tollgate.adapter.UpstreamEvent;
 import dev.tollgate.adapter.UpstreamResponse;
+import dev.tollgate.adapter.internal.ProviderOptions;
 import dev.tollgate.adapter.internal.UpstreamHttp;
 import dev.tollgate.adapter.sse.SseEventSplitter;
 import io.netty.buffer.Unpooled;
@@ -45,7 +46,7 @@ public final class GeminiAdapter implements ProviderAdapter, EmbeddingsCapable {
 
   public GeminiAdapter(ProviderSpec spec) {
     this.spec = Objects.requireNonNull(spec, "spec");
-    this.maxEventBytes = positiveIntOption(spec, "max-event-bytes", 16 << 20);
+    this.maxEventBytes = ProviderOptions.positiveInt(spec.options(), "max-event-bytes", 16 << 20);
     URI baseUrl = spec.baseUrl() == null ? URI.create(DEFAULT_BASE_URL) : spec.baseUrl();
     this.client =
         UpstreamHttp.client(
@@ -57,23 +58,6 @@ public final class GeminiAdapter implements ProviderAdapter, EmbeddingsCapable {
                 h.set("x-goog-api-key", spec.apiKey());
               }
             });
-  }
-
-  private static int positiveIntOption(ProviderSpec spec, String name, int fallback) {
-    String value = spec.options().get(name);
-    if (value == null || value.isBlank()) {
-      return fallback;
-    }
-    try {
-      int parsed = Integer.parseInt(value.trim());
-      if (parsed > 0) {
-        return parsed;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new IllegalArgumentException(
-        "options." + name + ": '" + value + "' (expected: a whole number > 0)");
   }
 
   @Override

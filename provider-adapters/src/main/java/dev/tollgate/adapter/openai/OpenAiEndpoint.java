@@ -1,6 +1,7 @@
 package dev.tollgate.adapter.openai;
 
 import dev.tollgate.adapter.ProviderSpec;
+import dev.tollgate.adapter.internal.ProviderOptions;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -92,8 +93,8 @@ final class OpenAiEndpoint {
         base.toString().replaceAll("/+$", ""),
         headers(spec, preset),
         apiVersion,
-        booleanOption(options, "stream-options", preset.streamOptionsByDefault()),
-        positiveIntOption(options, "max-event-bytes", 16 << 20));
+        ProviderOptions.bool(options, "stream-options", preset.streamOptionsByDefault()),
+        ProviderOptions.positiveInt(options, "max-event-bytes", 16 << 20));
   }
 
   private static Map<String, String> headers(ProviderSpec spec, OpenAiPreset preset) {
@@ -173,36 +174,5 @@ final class OpenAiEndpoint {
   /** Percent-encodes a path segment or query value ({@code URLEncoder} writes spaces as +). */
   private static String encode(String value) {
     return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
-  }
-
-  private static boolean booleanOption(Map<String, String> options, String name, boolean fallback) {
-    String value = options.get(name);
-    if (value == null || value.isBlank()) {
-      return fallback;
-    }
-    return switch (value.trim().toLowerCase(Locale.ROOT)) {
-      case "true" -> true;
-      case "false" -> false;
-      default ->
-          throw new IllegalArgumentException(
-              "options." + name + ": '" + value + "' (expected: true or false)");
-    };
-  }
-
-  private static int positiveIntOption(Map<String, String> options, String name, int fallback) {
-    String value = options.get(name);
-    if (value == null || value.isBlank()) {
-      return fallback;
-    }
-    try {
-      int parsed = Integer.parseInt(value.trim());
-      if (parsed > 0) {
-        return parsed;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new IllegalArgumentException(
-        "options." + name + ": '" + value + "' (expected: a whole number > 0)");
   }
 }
