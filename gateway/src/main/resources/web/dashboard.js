@@ -108,6 +108,11 @@ async function loadUsage(bearer) {
   );
   if (!rows.length) body.append(el('tr', {}, el('td', { colspan: 5, class: 'empty' }, 'No requests in the last 30 days.')));
   chart(rows, from);
+  let pending = null;
+  window.onresize = () => {
+    clearTimeout(pending);
+    pending = setTimeout(() => chart(rows, from), 150);
+  };
 }
 
 /** Cost per day, stacked by model, as an SVG bar chart with a legend of per-model totals. */

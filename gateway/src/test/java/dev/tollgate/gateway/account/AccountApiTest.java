@@ -266,6 +266,37 @@ class AccountApiTest {
     assertThat(account.path("allowance_left").decimalValue()).isEqualByComparingTo("0");
     assertThat(account.path("currency").asString()).isEqualTo("USD");
     assertThat(account.path("status").asString()).isEqualTo("active");
+    assertThat(account.path("held").decimalValue()).isEqualByComparingTo("0");
+    assertThat(account.path("allowance_renews_at").isNull()).isTrue();
+  }
+
+  @Test
+  void theAccountShowsItsAllowanceAndWhenItRenews() {
+    String subject = "user-" + UUID.randomUUID();
+    String id = AccountRepository.newId();
+    accounts
+        .ensure(
+            new AccountRow(
+                id,
+                "Plan",
+                subject,
+                0,
+                20_000_000_000L,
+                20_000_000_000L,
+                "P30D",
+                0,
+                AccountStatus.ACTIVE))
+        .block(Duration.ofSeconds(10));
+    String started =
+        BillingTestSupport.queryString(
+            "SELECT to_char(period_started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
+                + " FROM accounts WHERE id = ?",
+            id);
+    JsonNode account = get("/v1/account", TOKENS.valid(subject), 200);
+    assertThat(account.path("allowance").decimalValue()).isEqualByComparingTo("20");
+    assertThat(account.path("allowance_period").asString()).isEqualTo("P30D");
+    assertThat(Instant.parse(account.path("allowance_renews_at").asString()))
+        .isEqualTo(Instant.parse(started + "Z").plus(Duration.ofDays(30)));
   }
 
   // --- keys ---

@@ -20,6 +20,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -144,8 +145,21 @@ class WebPagesBrowserTest {
     return b;
   }
 
+  /** A wait that looks again when the page re-rendered an element it had found. */
   static WebDriverWait waiting(WebDriver b) {
-    return new WebDriverWait(b, Duration.ofSeconds(20));
+    WebDriverWait wait = new WebDriverWait(b, Duration.ofSeconds(20));
+    wait.ignoring(StaleElementReferenceException.class);
+    return wait;
+  }
+
+  /** The text of the last element with this test id, found afresh (the page re-renders them). */
+  static String lastText(WebDriver b, String testId) {
+    return waiting(b)
+        .until(
+            d -> {
+              List<WebElement> all = d.findElements(id(testId));
+              return all.isEmpty() ? null : all.get(all.size() - 1).getText();
+            });
   }
 
   static By id(String testId) {
@@ -195,33 +209,23 @@ class WebPagesBrowserTest {
 
     // A whole answer, streamed, with its tokens and cost.
     ask(b, "paid", "Hello! What can you do?");
-    WebElement cost =
-        waiting(b)
-            .until(
-                d -> {
-                  List<WebElement> costs = d.findElements(id("message-cost"));
-                  WebElement last = costs.isEmpty() ? null : costs.get(costs.size() - 1);
-                  return last != null && last.getText().contains("out tokens") ? last : null;
-                });
-    assertThat(cost.getText()).contains("paid").contains("10 out tokens");
-    assertThat(b.findElements(id("message-assistant")).get(0).getText()).isNotBlank();
+    waiting(b).until(d -> lastText(d, "message-cost").contains("out tokens"));
     BillingTestSupport.awaitFlushed(DEMO, 1);
-    assertThat(cost.getText()).contains("$" + decimal(charged("paid")));
+    assertThat(lastText(b, "message-cost"))
+        .contains("paid")
+        .contains("10 out tokens")
+        .contains("$" + decimal(charged("paid")));
+    assertThat(lastText(b, "message-assistant")).isNotBlank();
 
     // A long answer, stopped after a few tokens: billed only for what was delivered.
-    WebElement answer = ask(b, "slow", "Tell me a very long story.");
-    waiting(b).until(d -> answer.getText().length() > 20);
+    ask(b, "slow", "Tell me a very long story.");
+    waiting(b).until(d -> lastText(d, "message-assistant").length() > 20);
     b.findElement(id("stop")).click();
-    WebElement stopped =
-        waiting(b)
-            .until(
-                d -> {
-                  List<WebElement> costs = d.findElements(id("message-cost"));
-                  WebElement last = costs.get(costs.size() - 1);
-                  return last.getText().contains("stopped") && last.getText().contains("$")
-                      ? last
-                      : null;
-                });
+    waiting(b)
+        .until(
+            d ->
+                lastText(d, "message-cost").contains("stopped")
+                    && lastText(d, "message-cost").contains("$"));
     assertThat(b.findElement(id("stop")).isEnabled()).isFalse();
     BillingTestSupport.awaitFlushed(DEMO, 2);
     String status =
@@ -238,7 +242,7 @@ class WebPagesBrowserTest {
     assertThat(status).isEqualTo("cancelled");
     assertThat(completion).isPositive().isLessThan(3000);
     assertThat(chargedNanos).isEqualTo(BillingTestSupport.cost(prompt, completion));
-    assertThat(stopped.getText())
+    assertThat(lastText(b, "message-cost"))
         .contains(completion + " out tokens")
         .contains("$" + decimal(chargedNanos));
     screenshot(b, "chat-desktop");
@@ -256,15 +260,14 @@ class WebPagesBrowserTest {
 
     // The dashboard: still signed in (the same key), read-only, balance and both requests.
     b.get(base() + "/dashboard");
-    WebElement balance = visible(b, "balance");
-    waiting(b).until(d -> balance.getText().contains("$"));
+    waiting(b).until(d -> visible(d, "balance").getText().contains("$"));
     assertThat(visible(b, "read-only").getText()).contains("read-only");
     waiting(b).until(d -> d.findElements(id("usage-row")).size() == 2);
     List<WebElement> rows = b.findElements(id("usage-row"));
     assertThat(rows.get(0).getText()).contains("slow").contains("cancelled");
     assertThat(rows.get(1).getText()).contains("paid").contains("completed");
     assertThat(b.findElements(id("create-key"))).allMatch(e -> !e.isDisplayed());
-    assertThat(b.findElements(id("ledger-row"))).isNotEmpty();
+    waiting(b).until(d -> !d.findElements(id("ledger-row")).isEmpty());
     screenshot(b, "dashboard-desktop");
     b.manage().window().setSize(new Dimension(390, 844));
     screenshot(b, "dashboard-phone");
@@ -304,8 +307,7 @@ class WebPagesBrowserTest {
     WebDriver b = fresh("/dashboard");
     visible(b, "oidc-login").click();
     // The identity provider redirects back with a code; the page exchanges it with its verifier.
-    WebElement balance = visible(b, "balance");
-    waiting(b).until(d -> balance.getText().contains("5.00"));
+    waiting(b).until(d -> visible(d, "balance").getText().contains("5.00"));
     assertThat(IDP.tokensIssued.get()).isEqualTo(issued + 1);
     assertThat(b.getCurrentUrl()).isEqualTo(base() + "/dashboard");
     assertThat(b.findElement(id("read-only")).isDisplayed()).isFalse();
@@ -315,6 +317,7 @@ class WebPagesBrowserTest {
     String secret = visible(b, "new-key-secret").getText();
     assertThat(secret).startsWith("sk-gw-");
     waiting(b).until(d -> d.findElements(id("key-row")).size() == 1);
+    waiting(b).until(d -> d.findElement(id("key-row")).getText().contains("active"));
     WebElement keyRow = b.findElement(id("key-row"));
     assertThat(keyRow.getText())
         .contains("laptop")
