@@ -166,7 +166,7 @@ function chart(rows, from) {
   $('chart').replaceChildren(svg);
   $('legend').replaceChildren(
     ...models.map((m, k) =>
-      el('span', { class: 'key' }, el('span', { class: 'swatch c' + (k % COLORS.length), 'aria-hidden': 'true' }), m + ': ' + money(perModel.get(m).cost, currency) + ' (' + perModel.get(m).requests + ' requests)'),
+      el('span', { class: 'key' }, el('span', { class: 'swatch c' + (k % COLORS.length), 'aria-hidden': 'true' }), m + ': ' + money(perModel.get(m).cost, currency) + ' (' + perModel.get(m).requests + (perModel.get(m).requests === 1 ? ' request)' : ' requests)')),
     ),
   );
 }
