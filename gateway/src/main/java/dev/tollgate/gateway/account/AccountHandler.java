@@ -9,12 +9,15 @@ import dev.tollgate.billing.accounts.ApiKeyRepository;
 import dev.tollgate.billing.accounts.LedgerQueries;
 import dev.tollgate.billing.accounts.LedgerRow;
 import dev.tollgate.billing.accounts.Page;
+import dev.tollgate.billing.allowance.AllowancePeriods;
 import dev.tollgate.billing.ledger.AccountRow;
 import dev.tollgate.billing.redis.AccountState;
 import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.gateway.auth.KeyRevocations;
+import java.time.Period;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.web.reactive.function.server.ServerRequest;
@@ -66,11 +69,12 @@ final class AccountHandler {
                     .flatMap(cached -> respond(200, view(row, cached))));
   }
 
+  /** The account's ledger, to its owner and to its API keys. */
   Mono<ServerResponse> ledger(ServerRequest request) {
     String cursor = request.queryParam("cursor").orElse(null);
     int limit = Queries.limit(request, LedgerQueries.MAX_PAGE);
     return owners
-        .byJwt(request)
+        .byJwtOrKey(request)
         .flatMap(
             row -> Queries.badRequestOnIllegalArgument(() -> ledger.page(row.id(), cursor, limit)))
         .flatMap(page -> respond(200, ledgerList(page)));
@@ -104,9 +108,22 @@ final class AccountHandler {
     out.put(
         "allowance_left",
         decimal(cached.map(AccountState::subLeft).orElse(row.allowanceLeftNanos())));
+    out.put("allowance", decimal(row.allowanceNanos()));
+    out.put("allowance_period", row.allowancePeriod());
+    out.put("allowance_renews_at", renewsAt(row));
+    out.put("held", decimal(cached.map(AccountState::held).orElse(0L)));
     out.put("currency", currency);
     out.put("status", row.status().wireName());
     return out;
+  }
+
+  /** When the current allowance period ends, as stored; null without an allowance period. */
+  private static @Nullable String renewsAt(AccountRow row) {
+    if (row.allowancePeriod() == null || row.periodStartedAt() == null) {
+      return null;
+    }
+    Period period = AllowancePeriods.parse(row.allowancePeriod());
+    return AllowancePeriods.start(row.periodStartedAt(), period, 1).toString();
   }
 
   private static ObjectNode ledgerList(Page<LedgerRow> page) {

@@ -8,6 +8,8 @@ import dev.tollgate.gateway.admin.AdminJson;
 import dev.tollgate.gateway.admin.ApiKeyIssuer;
 import dev.tollgate.gateway.api.GatewayException;
 import dev.tollgate.gateway.api.JsonBodies;
+import dev.tollgate.gateway.auth.ApiKey;
+import dev.tollgate.gateway.auth.ApiKeyAuthFilter;
 import java.util.Objects;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
@@ -15,7 +17,10 @@ import reactor.core.publisher.Mono;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-/** The owner's API keys: list (never the secret), create (the secret once), revoke. */
+/**
+ * The owner's API keys: list (never the secret), create (the secret once), revoke. An API key may
+ * list itself; creating and revoking need the owner's login.
+ */
 final class AccountKeysHandler {
 
   private final AccountOwners owners;
@@ -28,12 +33,15 @@ final class AccountKeysHandler {
     this.issuer = Objects.requireNonNull(issuer, "issuer");
   }
 
+  /** The owner sees every key of the account; an API key sees only itself. */
   Mono<ServerResponse> list(ServerRequest request) {
+    ApiKey key = request.exchange().getAttribute(ApiKeyAuthFilter.ATTRIBUTE);
     return owners
-        .byJwt(request)
+        .byJwtOrKey(request)
         .flatMap(
             account ->
                 keys.listByAccount(account.id())
+                    .filter(row -> key == null || row.id().equals(key.id()))
                     .map(ApiKeyIssuer::view)
                     .collectList()
                     .flatMap(

@@ -23,8 +23,23 @@ final class AccountOwners {
     this.accounts = Objects.requireNonNull(accounts, "accounts");
   }
 
-  /** The JWT owner's account; 401 without a JWT (an API key is not enough), 404 without one. */
+  /**
+   * The JWT owner's account, for what changes the account (keys, deletion): 403 to an API key,
+   * which may only read; 404 when the identity owns no account.
+   */
   Mono<AccountRow> byJwt(ServerRequest request) {
+    if (request.exchange().getAttribute(ApiKeyAuthFilter.ATTRIBUTE) != null) {
+      return Mono.error(
+          () ->
+              new GatewayException(
+                  403,
+                  "permission_error",
+                  "owner_login_required",
+                  null,
+                  "An API key may only read its account. Creating or revoking keys and deleting"
+                      + " the account need the owner's login: 'Authorization: Bearer <token>' from"
+                      + " the identity provider."));
+    }
     return request
         .principal()
         .ofType(JwtAuthenticationToken.class)
@@ -33,7 +48,7 @@ final class AccountOwners {
                 () ->
                     GatewayException.unauthorized(
                         "This endpoint needs 'Authorization: Bearer <token>' with a token of the"
-                            + " account's owner; an API key is not accepted here.")))
+                            + " account's owner.")))
         .flatMap(
             token -> {
               String subject = token.getToken().getSubject();
@@ -49,7 +64,10 @@ final class AccountOwners {
             });
   }
 
-  /** The JWT owner's account or, when the request was made with an API key, the key's account. */
+  /**
+   * For reading: the JWT owner's account or, when the request was made with an API key, the key's
+   * account.
+   */
   Mono<AccountRow> byJwtOrKey(ServerRequest request) {
     ApiKey key = request.exchange().getAttribute(ApiKeyAuthFilter.ATTRIBUTE);
     if (key == null) {

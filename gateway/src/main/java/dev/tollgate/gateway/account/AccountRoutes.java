@@ -14,20 +14,18 @@ import dev.tollgate.gateway.admin.ApiKeyIssuer;
 import dev.tollgate.gateway.auth.KeyRevocations;
 import dev.tollgate.gateway.billing.BillingProperties;
 import io.r2dbc.pool.ConnectionPool;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 /**
- * The account owner's API's routes ({@link AccountPaths#PATHS}). They need billing's stores, so
- * exist only with billing on. {@code GET /v1/account} also takes an API key, so it is always there;
- * the others need a JWT decoder ({@code spring.security.oauth2.resourceserver.jwt.*} set), and
- * without one they answer 404, also to API keys.
+ * The account API's routes ({@link AccountPaths#PATHS}). They need billing's stores, so exist only
+ * with billing on. The reads ({@code GET}) take the owner's JWT or one of the account's API keys,
+ * so they work without an identity provider too; the changes (create or revoke a key, delete the
+ * account) need the owner's JWT and answer 403 to an API key.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(
@@ -38,7 +36,6 @@ public class AccountRoutes {
 
   @Bean
   RouterFunction<ServerResponse> accountRouter(
-      ObjectProvider<ReactiveJwtDecoder> decoders,
       AccountRepository accounts,
       HoldStore holds,
       ApiKeyRepository keys,
@@ -56,9 +53,6 @@ public class AccountRoutes {
             new AccountDeletion(connections),
             new LedgerQueries(connections),
             properties.currency());
-    if (decoders.getIfAvailable() == null) {
-      return RouterFunctions.route(GET("/v1/account"), account::get);
-    }
     AccountKeysHandler keysHandler = new AccountKeysHandler(owners, keys, issuer);
     AccountUsageHandler usage = new AccountUsageHandler(owners, new UsageQueries(connections));
     return RouterFunctions.route(GET("/v1/account"), account::get)

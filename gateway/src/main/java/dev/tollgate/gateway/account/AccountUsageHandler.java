@@ -25,8 +25,9 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The owner's usage history: pages of it, and all of it as a CSV or JSON download written row by
- * row as billing-core reads it in chunks, so an export of any length holds a few chunks at most.
+ * The account's usage history (to its owner and to its API keys): pages of it, and all of it as a
+ * CSV or JSON download written row by row as billing-core reads it in chunks, so an export of any
+ * length holds a few chunks at most.
  */
 final class AccountUsageHandler {
 
@@ -47,7 +48,7 @@ final class AccountUsageHandler {
     String cursor = request.queryParam("cursor").orElse(null);
     int limit = Queries.limit(request, UsageQueries.MAX_PAGE);
     return owners
-        .byJwt(request)
+        .byJwtOrKey(request)
         .flatMap(
             account ->
                 Queries.badRequestOnIllegalArgument(
@@ -68,7 +69,7 @@ final class AccountUsageHandler {
                   "format", "format: '" + format + "' (expected: csv or json)");
         };
     return owners
-        .byJwt(request)
+        .byJwtOrKey(request)
         .flatMap(
             account ->
                 Queries.badRequestOnIllegalArgument(

@@ -12,8 +12,8 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
- * Without {@code spring.security.oauth2.resourceserver.jwt.*} the gateway starts, the account API's
- * JWT paths do not exist, and {@code GET /v1/account} still answers an API key.
+ * Without {@code spring.security.oauth2.resourceserver.jwt.*} the gateway starts and the account
+ * API answers an API key's reads; its changes need an owner's login, so they are refused.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class AccountApiDisabledTest {
@@ -28,24 +28,42 @@ class AccountApiDisabledTest {
   @LocalServerPort int port;
 
   @Test
-  void theJwtPathsAre404AndTheAccountAnswersItsApiKey() {
+  void anApiKeyReadsItsAccountAndChangesNothingWithoutAnIdentityProvider() {
     WebTestClient client =
         WebTestClient.bindToServer()
             .baseUrl("http://127.0.0.1:" + port)
             .responseTimeout(Duration.ofSeconds(10))
             .build();
-    for (String uri : List.of("/v1/keys", "/v1/usage", "/v1/ledger")) {
+    for (String uri : List.of("/v1/keys", "/v1/usage", "/v1/ledger", "/v1/usage/export")) {
       client
           .get()
           .uri(uri)
           .header("Authorization", "Bearer " + BillingTestSupport.KEY)
           .exchange()
           .expectStatus()
-          .isNotFound()
-          .expectBody()
-          .jsonPath("$.error.type")
-          .isEqualTo("invalid_request_error");
+          .isOk();
     }
+    client
+        .post()
+        .uri("/v1/keys")
+        .header("Authorization", "Bearer " + BillingTestSupport.KEY)
+        .bodyValue("{}")
+        .exchange()
+        .expectStatus()
+        .isForbidden()
+        .expectBody()
+        .jsonPath("$.error.code")
+        .isEqualTo("owner_login_required");
+    client
+        .delete()
+        .uri("/v1/account")
+        .header("Authorization", "Bearer " + BillingTestSupport.KEY)
+        .exchange()
+        .expectStatus()
+        .isForbidden()
+        .expectBody()
+        .jsonPath("$.error.code")
+        .isEqualTo("owner_login_required");
     // GET /v1/account takes an API key too, so it works without an identity provider.
     client
         .get()

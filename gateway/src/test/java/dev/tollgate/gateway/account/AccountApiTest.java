@@ -179,20 +179,74 @@ class AccountApiTest {
   }
 
   @Test
-  void anApiKeyReadsItsAccountButNothingElseOfTheAccountApi() {
+  void anApiKeyReadsItsAccountsUsageAndLedgerButChangesNothing() {
     String subject = newOwner();
     String jwt = TOKENS.valid(subject);
-    String key = post("/v1/keys", jwt, "{}", 201).path("key").asString();
+    String id = accountOf(subject);
+    JsonNode created = post("/v1/keys", jwt, "{\"name\":\"reader\"}", 201);
+    String key = created.path("key").asString();
+    post("/v1/keys", jwt, "{\"name\":\"sibling\"}", 201);
+    insertUsage(id, 3, Instant.parse("2026-06-01T00:00:00Z"));
+    accounts.credit(id, "api-key-reads:" + id, "credit", 1_000_000_000L, "topup").block();
 
     JsonNode byKey = get("/v1/account", key, 200);
-    assertThat(byKey.path("id").asString()).isEqualTo(accountOf(subject));
+    assertThat(byKey.path("id").asString()).isEqualTo(id);
     // The dev key's account is the demo account.
     assertThat(get("/v1/account", BillingTestSupport.KEY, 200).path("id").asString())
         .isEqualTo(DEMO);
 
-    for (String uri : List.of("/v1/keys", "/v1/usage", "/v1/ledger", "/v1/usage/export")) {
-      assertOpenAiError(get(uri, key, 401), "unauthorized");
-    }
+    assertThat(get("/v1/usage", key, 200).path("data")).hasSize(3);
+    assertThat(get("/v1/ledger", key, 200).path("data").get(0).path("reference").asString())
+        .isEqualTo("api-key-reads:" + id);
+    String csv =
+        client()
+            .get()
+            .uri("/v1/usage/export?format=csv")
+            .header("Authorization", "Bearer " + key)
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody(String.class)
+            .returnResult()
+            .getResponseBody();
+    assertThat(csv.split("\r\n")).hasSize(4);
+    // A key sees itself among the keys, not its siblings.
+    JsonNode keys = get("/v1/keys", key, 200).path("data");
+    assertThat(keys).hasSize(1);
+    assertThat(keys.get(0).path("id").asString()).isEqualTo(created.path("id").asString());
+    assertThat(get("/v1/keys", jwt, 200).path("data")).hasSize(2);
+
+    // Changes need the owner's login: 403, and nothing changed.
+    JsonNode refused = post("/v1/keys", key, "{}", 403);
+    assertOpenAiError(refused, "owner_login_required");
+    assertThat(refused.path("error").path("message").asString()).contains("owner's login");
+    assertOpenAiError(
+        json(
+            client()
+                .delete()
+                .uri("/v1/keys/" + created.path("id").asString())
+                .header("Authorization", "Bearer " + key)
+                .exchange()
+                .expectStatus()
+                .isForbidden()
+                .expectBody(String.class)
+                .returnResult()),
+        "owner_login_required");
+    assertOpenAiError(
+        json(
+            client()
+                .delete()
+                .uri("/v1/account")
+                .header("Authorization", "Bearer " + key)
+                .exchange()
+                .expectStatus()
+                .isForbidden()
+                .expectBody(String.class)
+                .returnResult()),
+        "owner_login_required");
+    assertThat(get("/v1/keys", jwt, 200).path("data")).hasSize(2);
+    assertThat(get("/v1/account", jwt, 200).path("status").asString()).isEqualTo("active");
+    models(key, 200);
     // Without any credentials: the data plane's answer, as before.
     client().get().uri("/v1/account").exchange().expectStatus().isUnauthorized();
   }
@@ -212,6 +266,37 @@ class AccountApiTest {
     assertThat(account.path("allowance_left").decimalValue()).isEqualByComparingTo("0");
     assertThat(account.path("currency").asString()).isEqualTo("USD");
     assertThat(account.path("status").asString()).isEqualTo("active");
+    assertThat(account.path("held").decimalValue()).isEqualByComparingTo("0");
+    assertThat(account.path("allowance_renews_at").isNull()).isTrue();
+  }
+
+  @Test
+  void theAccountShowsItsAllowanceAndWhenItRenews() {
+    String subject = "user-" + UUID.randomUUID();
+    String id = AccountRepository.newId();
+    accounts
+        .ensure(
+            new AccountRow(
+                id,
+                "Plan",
+                subject,
+                0,
+                20_000_000_000L,
+                20_000_000_000L,
+                "P30D",
+                0,
+                AccountStatus.ACTIVE))
+        .block(Duration.ofSeconds(10));
+    String started =
+        BillingTestSupport.queryString(
+            "SELECT to_char(period_started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
+                + " FROM accounts WHERE id = ?",
+            id);
+    JsonNode account = get("/v1/account", TOKENS.valid(subject), 200);
+    assertThat(account.path("allowance").decimalValue()).isEqualByComparingTo("20");
+    assertThat(account.path("allowance_period").asString()).isEqualTo("P30D");
+    assertThat(Instant.parse(account.path("allowance_renews_at").asString()))
+        .isEqualTo(Instant.parse(started + "Z").plus(Duration.ofDays(30)));
   }
 
   // --- keys ---
