@@ -4,6 +4,10 @@
 -- ARGV[1] requestId  ARGV[2] amount  ARGV[3] expiresAtMs  ARGV[4] keyId  ARGV[5] model
 -- ARGV[6] accountId  ARGV[7] provider  ARGV[8] createdAtMs (when the request started; the reaper
 -- records it as the start of an abandoned request)
+-- The hold lives expiresAtMs - createdAtMs from when the call runs (Redis TIME), if that is later
+-- than expiresAtMs: a call that reached Redis late (delayed by an outage) must not create a hold
+-- that is already expired, which the reaper would settle under the running request. The expiry is
+-- only ever moved later, so a clock of Redis behind the gateway's changes nothing.
 -- ARGV[9] the key's spend cap in nano-units, or '' for none
 --
 -- Each key's running totals live in its account's hash: key_spent:<keyId> (what settle charged)
@@ -57,11 +61,22 @@ if available < amount then
   return {0, available}
 end
 
+local expiresAt = num(ARGV[3])
+local lifetime = expiresAt - num(ARGV[8])
+if lifetime > 0 then
+  local time = redis.call('TIME')
+  local late = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) + lifetime
+  if late > expiresAt then
+    expiresAt = late
+  end
+end
+expiresAt = string.format('%d', expiresAt)
+
 redis.call('HSET', KEYS[2],
   'acct', ARGV[6], 'amount', ARGV[2], 'key', ARGV[4], 'model', ARGV[5], 'provider', ARGV[7],
-  'expires_at', ARGV[3], 'created_at', ARGV[8],
+  'expires_at', expiresAt, 'created_at', ARGV[8],
   'prompt', '0', 'completion', '0', 'cached', '0', 'reasoning', '0', 'checkpoint_cost', '0')
 redis.call('HINCRBY', KEYS[1], 'held', ARGV[2])
 redis.call('HINCRBY', KEYS[1], keyHeld, ARGV[2])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[3], expiresAt, ARGV[1])
 return {1, available - amount, amount}

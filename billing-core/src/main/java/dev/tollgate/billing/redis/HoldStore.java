@@ -281,6 +281,12 @@ public final class HoldStore {
    * evidently died: each is charged its last checkpoint with status {@code abandoned} and source
    * {@code partial}. A hold extended meanwhile is left alone. Holds are settled one after another.
    *
+   * <p>The expired ids are read in full before the first hold is settled. Settling from inside the
+   * {@code ZRANGEBYSCORE} reply (issuing commands on the same connection while that reply is
+   * consumed with bounded demand) stalled the connection: once the reply's unread elements
+   * outnumbered the demand, Lettuce stopped reading the connection until more was requested, and
+   * more was requested only after replies that could then never be read (issue 10).
+   *
    * @return how many holds were settled
    */
   public Mono<Integer> reapExpired(int bucket, Instant now, int max) {
@@ -290,12 +296,15 @@ public final class HoldStore {
     }
     String holdsKey = keys.holds(bucket);
     long nowMs = now.toEpochMilli();
-    return Flux.defer(
+    return Mono.defer(
             () ->
-                redis.zrangebyscore(
-                    holdsKey,
-                    Range.from(Range.Boundary.unbounded(), Range.Boundary.including(nowMs)),
-                    Limit.create(0, max)))
+                redis
+                    .zrangebyscore(
+                        holdsKey,
+                        Range.from(Range.Boundary.unbounded(), Range.Boundary.including(nowMs)),
+                        Limit.create(0, max))
+                    .collectList())
+        .flatMapMany(Flux::fromIterable)
         .concatMap(requestId -> reapOne(bucket, requestId, nowMs))
         .filter(Boolean::booleanValue)
         .count()

@@ -2,6 +2,7 @@ package dev.tollgate.gateway.api;
 
 import dev.tollgate.adapter.UpstreamException;
 import dev.tollgate.gateway.web.RequestIds;
+import io.lettuce.core.RedisException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,12 +29,17 @@ public class OpenAiErrorHandler implements WebExceptionHandler {
 
   private static final Logger log = LoggerFactory.getLogger(OpenAiErrorHandler.class);
 
+  /** How long a client is asked to wait before retrying a 503 (Redis or PostgreSQL away). */
+  static final String RETRY_AFTER_UNAVAILABLE_SECONDS = "1";
+
   @Override
-  public Mono<Void> handle(ServerWebExchange exchange, Throwable ex) {
+  public Mono<Void> handle(ServerWebExchange exchange, Throwable error) {
     ServerHttpResponse response = exchange.getResponse();
     if (response.isCommitted()) {
-      return Mono.error(ex);
+      return Mono.error(error);
     }
+    // Redis failing outside billing's own mapping (rate limits, concurrency slots): the same 503.
+    Throwable ex = error instanceof RedisException ? GatewayException.billingUnavailable() : error;
     int status = statusOf(ex);
     byte[] body;
     if (AnthropicErrors.appliesTo(exchange.getRequest().getPath().value())) {
@@ -55,6 +61,9 @@ public class OpenAiErrorHandler implements WebExceptionHandler {
     headers.remove(HttpHeaders.CACHE_CONTROL);
     headers.remove("X-Accel-Buffering");
     headers.setContentType(MediaType.APPLICATION_JSON);
+    if (status == HttpStatus.SERVICE_UNAVAILABLE.value()) {
+      headers.set(HttpHeaders.RETRY_AFTER, RETRY_AFTER_UNAVAILABLE_SECONDS);
+    }
     headers.setContentLength(body.length);
     return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
   }

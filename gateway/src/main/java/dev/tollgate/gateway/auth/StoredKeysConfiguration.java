@@ -31,8 +31,11 @@ public class StoredKeysConfiguration {
   @Bean
   @Primary
   CachingKeyStore cachingKeyStore(
-      DevKeyStore devKeys, ApiKeyRepository keys, AccountRepository accounts) {
-    return new CachingKeyStore(devKeys, keys, accounts, Clock.systemUTC());
+      DevKeyStore devKeys,
+      ApiKeyRepository keys,
+      AccountRepository accounts,
+      KeyCacheProperties settings) {
+    return new CachingKeyStore(devKeys, keys, accounts, settings, Clock.systemUTC());
   }
 
   @Bean

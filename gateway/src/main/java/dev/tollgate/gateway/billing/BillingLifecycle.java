@@ -21,11 +21,27 @@ import reactor.core.publisher.Mono;
  * Starts billing's background work with the application and stops it with it: creates the demo
  * account when it is missing, runs the outbox flusher, and reaps expired holds (requests whose
  * gateway died) every {@code reaper-interval}. On stop, what is in the outbox is flushed once more.
+ *
+ * <p>Its phase ({@link #PHASE}) is below the web server's, so that on shutdown it stops only once
+ * the server has stopped taking requests and drained the running ones (Spring Boot's graceful
+ * shutdown, {@code spring.lifecycle.timeout-per-shutdown-phase}): the charges those streams settled
+ * are then flushed to PostgreSQL before Redis and PostgreSQL are closed. Stopping in the default
+ * phase, before the drain, left them in the outbox until another instance ran.
  */
 public final class BillingLifecycle implements SmartLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(BillingLifecycle.class);
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
+
+  /**
+   * Below the web server's start/stop phase ({@code DEFAULT_PHASE - 2048}) and its graceful
+   * shutdown ({@code DEFAULT_PHASE - 1024}): started before the server takes requests, stopped
+   * after it has drained them.
+   */
+  public static final int PHASE = DEFAULT_PHASE - 4096;
+
+  /** The longest the last flush on shutdown may take; the rest is left for another instance. */
+  private static final Duration LAST_FLUSH_TIMEOUT = Duration.ofSeconds(20);
 
   private final OutboxFlusher flusher;
   private final HoldStore holds;
@@ -93,12 +109,49 @@ public final class BillingLifecycle implements SmartLifecycle {
 
   @Override
   public void stop() {
+    stopLoops();
+    running = false;
+  }
+
+  /** Stops the reaper and the flush loop, then flushes what the drained requests settled. */
+  @Override
+  public void stop(Runnable callback) {
+    stopLoops();
+    long started = System.nanoTime();
+    flusher
+        .flushOnce()
+        .timeout(LAST_FLUSH_TIMEOUT)
+        .doOnNext(
+            written ->
+                log.info(
+                    "Flushed {} settled charges to PostgreSQL on shutdown in {} ms",
+                    written,
+                    (System.nanoTime() - started) / 1_000_000))
+        .doOnError(
+            e ->
+                log.warn(
+                    "The last flush on shutdown failed; the charges stay in the Redis outbox for"
+                        + " the next instance: {}",
+                    e.toString()))
+        .doFinally(
+            signal -> {
+              running = false;
+              callback.run();
+            })
+        .subscribe(written -> {}, e -> {});
+  }
+
+  private void stopLoops() {
     Disposable r = reaper;
     if (r != null) {
       r.dispose();
     }
     flusher.stop();
-    running = false;
+  }
+
+  @Override
+  public int getPhase() {
+    return PHASE;
   }
 
   @Override

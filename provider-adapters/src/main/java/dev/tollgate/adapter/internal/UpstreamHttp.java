@@ -52,11 +52,19 @@ public final class UpstreamHttp {
         .headers(headers);
   }
 
-  /** From now on, no read for {@code millis} fails the exchange with a read timeout. */
+  /**
+   * From now on, no read for {@code millis} fails the exchange with a read timeout and closes the
+   * connection, as Netty's {@code ReadTimeoutHandler} does: an exchange that timed out cannot be
+   * reused, and failing it alone left the connection of a stream whose first byte never came open
+   * until the process exited.
+   */
   public static void watchReads(Connection connection, long millis) {
     connection.onReadIdle(
         millis,
-        () -> connection.channel().pipeline().fireExceptionCaught(ReadTimeoutException.INSTANCE));
+        () -> {
+          connection.channel().pipeline().fireExceptionCaught(ReadTimeoutException.INSTANCE);
+          connection.channel().close();
+        });
   }
 
   /**
