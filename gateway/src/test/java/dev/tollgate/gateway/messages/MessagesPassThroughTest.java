@@ -98,6 +98,8 @@ class MessagesPassThroughTest {
       registry.add(at + "input", () -> "1.00");
       registry.add(at + "cached-input", () -> "0.10");
       registry.add(at + "output", () -> "2.00");
+      // cache writes at the input price (not the 1.25x default): OpenAI's usage cannot say them
+      registry.add(at + "cache-write", () -> "1.00");
     }
     registry.add("gateway.providers.claude.base-url", CLAUDE::baseUrl);
     registry.add("gateway.providers.broken.base-url", BROKEN::baseUrl);

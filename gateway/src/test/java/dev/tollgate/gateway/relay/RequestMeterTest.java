@@ -26,8 +26,8 @@ class RequestMeterTest {
   private final Tab tab =
       new Tab() {
         @Override
-        public boolean admit(long promptTokens, long completionTokens, long reasoningTokens) {
-          return true;
+        public Admission admit(long promptTokens, long completionTokens, long reasoningTokens) {
+          return Admission.ADMIT;
         }
 
         @Override
@@ -141,8 +141,8 @@ class RequestMeterTest {
     Tab broke =
         new Tab() {
           @Override
-          public boolean admit(long promptTokens, long completionTokens, long reasoningTokens) {
-            return completionTokens <= 1;
+          public Admission admit(long promptTokens, long completionTokens, long reasoningTokens) {
+            return completionTokens <= 1 ? Admission.ADMIT : Admission.REFUSE;
           }
 
           @Override
@@ -163,8 +163,8 @@ class RequestMeterTest {
             broke,
             sunk::add);
 
-    assertThat(meter.onEvent(token(" the"))).isTrue();
-    assertThat(meter.onEvent(token(" fox"))).isFalse();
+    assertThat(meter.onEvent(token(" the")).block()).isNotSameAs(RequestMeter.REFUSED);
+    assertThat(meter.onEvent(token(" fox")).block()).isSameAs(RequestMeter.REFUSED);
     meter.onDelivered();
     meter.onCutOff();
     meter.finish(SignalType.ON_COMPLETE);
