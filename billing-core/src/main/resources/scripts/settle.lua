@@ -4,11 +4,11 @@
 -- KEYS[4] the bucket's outbox stream
 -- ARGV, the fields of a Charge in order, then the settlement time:
 --   1 requestId  2 accountId  3 keyId  4 model  5 provider  6 status  7 source
---   8 promptTokens  9 completionTokens  10 cachedTokens  11 reasoningTokens  12 cost
---   13 priceVersion  14 markupPpm  15 discountPpm  16 startedAtMs  17 ttftMs  18 durationMs
---   19 settledAtMs
+--   8 promptTokens  9 completionTokens  10 cachedTokens  11 reasoningTokens  12 cacheWriteTokens
+--   13 cacheWrite1hTokens  14 cost  15 priceVersion  16 markupPpm  17 discountPpm  18 startedAtMs
+--   19 ttftMs  20 durationMs  21 settledAtMs
 -- A cost of -1 is the reaper's: charge the hold's last checkpoint (its checkpoint_cost and token
--- counts) and only if the hold has expired by settledAtMs.
+-- counts; no cache writes) and only if the hold has expired by settledAtMs.
 --
 -- Returns {0}                                      no such hold: settled already, nothing written
 --         {-3}                                     reaper only: the hold has not expired (it was
@@ -41,14 +41,16 @@ if not hold[1] then
   return {0}
 end
 
-local cost = num(ARGV[12])
+local cost = num(ARGV[14])
 local prompt, completion, cached, reasoning = ARGV[8], ARGV[9], ARGV[10], ARGV[11]
+local cacheWrite, cacheWrite1h = ARGV[12], ARGV[13]
 if cost < 0 then
-  if num(hold[2]) > num(ARGV[19]) then
+  if num(hold[2]) > num(ARGV[21]) then
     return {-3}
   end
   cost = num(hold[7])
   prompt, completion, cached, reasoning = hold[3], hold[4], hold[5], hold[6]
+  cacheWrite, cacheWrite1h = '0', '0'
 end
 
 local holdAmount = num(hold[1])
@@ -85,9 +87,10 @@ redis.call('XADD', KEYS[4], '*',
   'request_id', ARGV[1], 'account_id', ARGV[2], 'key_id', ARGV[3], 'model', ARGV[4],
   'provider', ARGV[5], 'status', ARGV[6], 'source', ARGV[7],
   'prompt_tokens', prompt, 'completion_tokens', completion, 'cached_tokens', cached,
-  'reasoning_tokens', reasoning, 'cost', int(cost), 'charged', int(charged),
+  'reasoning_tokens', reasoning, 'cache_write_tokens', cacheWrite,
+  'cache_write_1h_tokens', cacheWrite1h, 'cost', int(cost), 'charged', int(charged),
   'from_allowance', int(fromAllowance), 'from_balance', int(fromBalance),
-  'uncollected', int(cost - charged), 'price_version', ARGV[13], 'markup_ppm', ARGV[14],
-  'discount_ppm', ARGV[15], 'started_at_ms', ARGV[16], 'ttft_ms', ARGV[17],
-  'duration_ms', ARGV[18], 'settled_at_ms', ARGV[19], 'sub_period', subPeriod)
+  'uncollected', int(cost - charged), 'price_version', ARGV[15], 'markup_ppm', ARGV[16],
+  'discount_ppm', ARGV[17], 'started_at_ms', ARGV[18], 'ttft_ms', ARGV[19],
+  'duration_ms', ARGV[20], 'settled_at_ms', ARGV[21], 'sub_period', subPeriod)
 return {1, charged, fromAllowance, fromBalance}

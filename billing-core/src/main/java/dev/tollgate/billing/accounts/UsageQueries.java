@@ -30,7 +30,8 @@ public final class UsageQueries {
 
   private static final String COLUMNS =
       "SELECT request_id, key_id, model, provider, status, source, prompt_tokens,"
-          + " completion_tokens, cached_tokens, reasoning_tokens, cost_nanos, charged_nanos,"
+          + " completion_tokens, cached_tokens, reasoning_tokens, cache_write_tokens,"
+          + " cache_write_1h_tokens, cost_nanos, charged_nanos, uncollected_nanos,"
           + " from_allowance_nanos, from_balance_nanos, started_at, ttft_ms, duration_ms"
           + " FROM usage_events WHERE account_id = $1";
 
@@ -199,8 +200,11 @@ public final class UsageQueries {
         Sql.longOf(row, "completion_tokens"),
         Sql.longOf(row, "cached_tokens"),
         Sql.longOf(row, "reasoning_tokens"),
+        Sql.longOf(row, "cache_write_tokens"),
+        Sql.longOf(row, "cache_write_1h_tokens"),
         Sql.longOf(row, "cost_nanos"),
         Sql.longOf(row, "charged_nanos"),
+        Sql.longOf(row, "uncollected_nanos"),
         Sql.longOf(row, "from_allowance_nanos"),
         Sql.longOf(row, "from_balance_nanos"),
         Sql.instant(row, "started_at"),

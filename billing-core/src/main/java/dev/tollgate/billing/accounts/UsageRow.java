@@ -10,8 +10,14 @@ import org.jspecify.annotations.Nullable;
  * @param status how the request ended ({@code completed}, {@code cancelled}, ...)
  * @param source where the token counts came from ({@code reported}, {@code estimated}, {@code
  *     partial})
- * @param costNanos what the request cost
- * @param chargedNanos what was collected: {@code fromAllowanceNanos + fromBalanceNanos}
+ * @param cacheWriteTokens input tokens written to the provider's prompt cache
+ * @param cacheWrite1hTokens the part of {@code cacheWriteTokens} written for one hour
+ * @param costNanos what the request's usage cost at its price: {@code chargedNanos +
+ *     uncollectedNanos}
+ * @param chargedNanos what was collected: {@code fromAllowanceNanos + fromBalanceNanos}; the sum
+ *     over an account's rows is what its allowance and balance paid
+ * @param uncollectedNanos what the account could not pay (its funds ran out while the upstream
+ *     reported more than was held)
  * @param ttftMs time to first token; {@code null} when no token was delivered
  */
 public record UsageRow(
@@ -25,8 +31,11 @@ public record UsageRow(
     long completionTokens,
     long cachedTokens,
     long reasoningTokens,
+    long cacheWriteTokens,
+    long cacheWrite1hTokens,
     long costNanos,
     long chargedNanos,
+    long uncollectedNanos,
     long fromAllowanceNanos,
     long fromBalanceNanos,
     Instant startedAt,

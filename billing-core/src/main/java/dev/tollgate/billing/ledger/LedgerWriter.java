@@ -33,10 +33,12 @@ public final class LedgerWriter {
       """
       INSERT INTO usage_events (request_id, account_id, key_id, model, provider, status, source,
           prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens,
+          cache_write_tokens, cache_write_1h_tokens,
           cost_nanos, charged_nanos, from_allowance_nanos, from_balance_nanos, uncollected_nanos,
           price_version, markup_ppm, discount_ppm, started_at, ttft_ms, duration_ms, settled_at)
       SELECT request_id, account_id, key_id, model, provider, status, source,
           prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens,
+          cache_write, cache_write_1h,
           cost, charged, from_allowance, from_balance, uncollected,
           price_version, markup_ppm, discount_ppm,
           timestamptz 'epoch' + started_at_ms * interval '1 millisecond',
@@ -46,12 +48,13 @@ public final class LedgerWriter {
       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
           $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[],
           $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::text[], $18::bigint[],
-          $19::bigint[], $20::bigint[], $21::bigint[], $22::bigint[], $23::bigint[])
+          $19::bigint[], $20::bigint[], $21::bigint[], $22::bigint[], $23::bigint[],
+          $24::bigint[], $25::bigint[])
           AS t(request_id, account_id, key_id, model, provider, status, source,
                prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens,
                cost, charged, from_allowance, from_balance, uncollected,
                price_version, markup_ppm, discount_ppm, started_at_ms, ttft_ms, duration_ms,
-               settled_at_ms)
+               settled_at_ms, cache_write, cache_write_1h)
       ON CONFLICT (request_id) DO NOTHING
       RETURNING request_id
       """;
@@ -162,6 +165,8 @@ public final class LedgerWriter {
     bindLongs(statement, 20, charges, SettledCharge::ttftMs);
     bindLongs(statement, 21, charges, SettledCharge::durationMs);
     bindLongs(statement, 22, charges, SettledCharge::settledAtMs);
+    bindLongs(statement, 23, charges, SettledCharge::cacheWriteTokens);
+    bindLongs(statement, 24, charges, SettledCharge::cacheWrite1hTokens);
     return Flux.from(statement.execute())
         .concatMap(result -> result.map((row, metadata) -> row.get(0, String.class)));
   }

@@ -7,8 +7,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Reads one outbox stream entry, as the settle script wrote it, into a {@link SettledCharge}. Every
  * field is required but {@code sub_period}, which entries written before allowance periods were
- * recorded lack (as do accounts cached without one: an empty value); numbers are decimal integers.
- * A malformed entry is a broken contract between the settle script and the flusher, so it fails
+ * recorded lack (as do accounts cached without one: an empty value), and the cache-write counts,
+ * which entries written before they were recorded lack (0); numbers are decimal integers. A
+ * malformed entry is a broken contract between the settle script and the flusher, so it fails
  * loudly instead of being guessed at.
  */
 public final class OutboxEntryDecoder {
@@ -37,6 +38,8 @@ public final class OutboxEntryDecoder {
         f.number("completion_tokens"),
         f.number("cached_tokens"),
         f.number("reasoning_tokens"),
+        f.optionalCount("cache_write_tokens"),
+        f.optionalCount("cache_write_1h_tokens"),
         f.number("cost"),
         f.number("charged"),
         f.number("from_allowance"),
@@ -66,6 +69,12 @@ public final class OutboxEntryDecoder {
     @Nullable Long optionalNumber(String name) {
       String value = fields.get(name);
       return value == null || value.isEmpty() ? null : parse(name, value);
+    }
+
+    /** A count that entries written before it existed lack: 0 then. */
+    long optionalCount(String name) {
+      String value = fields.get(name);
+      return value == null ? 0 : parse(name, value);
     }
 
     long number(String name) {

@@ -8,6 +8,9 @@ import org.jspecify.annotations.Nullable;
  * PostgreSQL. Field names in the stream entry are the snake_case of these components ({@code
  * request_id}, {@code from_allowance}, ...); {@link #streamId} is the entry's id.
  *
+ * @param cacheWriteTokens input tokens written to the provider's prompt cache (0 in entries written
+ *     before cache writes were recorded)
+ * @param cacheWrite1hTokens the part of {@code cacheWriteTokens} written for one hour
  * @param cost what the request cost
  * @param charged what was actually debited: {@code cost} unless funds ran short
  * @param fromAllowance the part of {@code charged} taken from the subscription allowance
@@ -30,6 +33,8 @@ public record SettledCharge(
     long completionTokens,
     long cachedTokens,
     long reasoningTokens,
+    long cacheWriteTokens,
+    long cacheWrite1hTokens,
     long cost,
     long charged,
     long fromAllowance,

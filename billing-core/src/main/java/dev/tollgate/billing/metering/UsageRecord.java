@@ -17,6 +17,8 @@ import org.jspecify.annotations.Nullable;
  * @param completionTokens output tokens, reasoning ones included
  * @param cachedPromptTokens input tokens served from the provider's cache
  * @param reasoningTokens output tokens spent on reasoning
+ * @param cacheWriteTokens input tokens written to the provider's prompt cache
+ * @param cacheWrite1hTokens the part of {@code cacheWriteTokens} written for one hour
  * @param source where the counts came from
  * @param status how the request ended
  * @param startedAt when the gateway received the request
@@ -33,6 +35,8 @@ public record UsageRecord(
     long completionTokens,
     long cachedPromptTokens,
     long reasoningTokens,
+    long cacheWriteTokens,
+    long cacheWrite1hTokens,
     UsageSource source,
     RequestStatus status,
     Instant startedAt,
@@ -49,7 +53,12 @@ public record UsageRecord(
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(startedAt, "startedAt");
     Objects.requireNonNull(duration, "duration");
-    if (promptTokens < 0 || completionTokens < 0 || cachedPromptTokens < 0 || reasoningTokens < 0) {
+    if (promptTokens < 0
+        || completionTokens < 0
+        || cachedPromptTokens < 0
+        || reasoningTokens < 0
+        || cacheWriteTokens < 0
+        || cacheWrite1hTokens < 0) {
       throw new IllegalArgumentException("token counts must be >= 0 (request " + requestId + ")");
     }
   }

@@ -26,12 +26,39 @@ public final class CostCalculator {
   private CostCalculator() {}
 
   /**
+   * The cost of one request without prompt-cache writes.
+   *
+   * @see #cost(ModelPrice, long, long, long, long, long, long, long)
+   */
+  public static long cost(
+      ModelPrice price,
+      long promptTokens,
+      long cachedPromptTokens,
+      long completionTokens,
+      long reasoningTokens,
+      long discountPpm) {
+    return cost(
+        price,
+        promptTokens,
+        cachedPromptTokens,
+        0,
+        0,
+        completionTokens,
+        reasoningTokens,
+        discountPpm);
+  }
+
+  /**
    * The cost of one request.
    *
-   * @param promptTokens input tokens, cached ones included
+   * @param promptTokens input tokens, cached ones and cache writes included
    * @param cachedPromptTokens input tokens served from the provider's cache, priced at the cached
-   *     input price; the rest of the prompt ({@code prompt - cached}, never negative) at the input
-   *     price
+   *     input price
+   * @param cacheWriteTokens input tokens written to the provider's cache, priced at the cache-write
+   *     price (the one-hour ones among them at the one-hour price); the rest of the prompt ({@code
+   *     prompt - cached - cacheWrite}, never negative) at the input price
+   * @param cacheWrite1hTokens the part of {@code cacheWriteTokens} written for one hour (at most
+   *     all of them)
    * @param completionTokens output tokens, reasoning ones included
    * @param reasoningTokens output tokens spent on reasoning, priced at the reasoning price; the
    *     rest of the completion ({@code completion - reasoning}, never negative) at the output price
@@ -43,28 +70,40 @@ public final class CostCalculator {
       ModelPrice price,
       long promptTokens,
       long cachedPromptTokens,
+      long cacheWriteTokens,
+      long cacheWrite1hTokens,
       long completionTokens,
       long reasoningTokens,
       long discountPpm) {
     Objects.requireNonNull(price, "price");
     requireNonNegative("promptTokens", promptTokens);
     requireNonNegative("cachedPromptTokens", cachedPromptTokens);
+    requireNonNegative("cacheWriteTokens", cacheWriteTokens);
+    requireNonNegative("cacheWrite1hTokens", cacheWrite1hTokens);
     requireNonNegative("completionTokens", completionTokens);
     requireNonNegative("reasoningTokens", reasoningTokens);
     if (discountPpm < 0 || discountPpm > MILLION) {
       throw new IllegalArgumentException(
           "discountPpm: " + discountPpm + " (expected: 0.." + MILLION + ")");
     }
-    long uncached = Math.max(0, promptTokens - cachedPromptTokens);
+    long uncached = Math.max(0, promptTokens - cachedPromptTokens - cacheWriteTokens);
+    long write1h = Math.min(cacheWrite1hTokens, cacheWriteTokens);
+    long write5m = cacheWriteTokens - write1h;
     long plainOutput = Math.max(0, completionTokens - reasoningTokens);
     long markup = MILLION + price.markupPpm();
     long keep = MILLION - discountPpm;
     try {
-      long base =
+      long input =
           Math.addExact(
               Math.addExact(
                   Math.multiplyExact(uncached, price.inputPerMillion()),
                   Math.multiplyExact(cachedPromptTokens, price.cachedInputPerMillion())),
+              Math.addExact(
+                  Math.multiplyExact(write5m, price.cacheWritePerMillion()),
+                  Math.multiplyExact(write1h, price.cacheWrite1hPerMillion())));
+      long base =
+          Math.addExact(
+              input,
               Math.addExact(
                   Math.addExact(
                       Math.multiplyExact(plainOutput, price.outputPerMillion()),
@@ -73,7 +112,10 @@ public final class CostCalculator {
       return scaleExact(base, markup, keep);
     } catch (ArithmeticException overflow) {
       return scaleBig(
-          price, uncached, cachedPromptTokens, plainOutput, reasoningTokens, markup, keep);
+          price,
+          new long[] {uncached, cachedPromptTokens, write5m, write1h, plainOutput, reasoningTokens},
+          markup,
+          keep);
     }
   }
 
@@ -100,21 +142,23 @@ public final class CostCalculator {
     return Math.addExact(e1, Math.ceilDiv(rest, E18));
   }
 
-  private static long scaleBig(
-      ModelPrice price,
-      long uncached,
-      long cached,
-      long plainOutput,
-      long reasoning,
-      long markup,
-      long keep) {
-    BigInteger base =
-        big(uncached)
-            .multiply(big(price.inputPerMillion()))
-            .add(big(cached).multiply(big(price.cachedInputPerMillion())))
-            .add(big(plainOutput).multiply(big(price.outputPerMillion())))
-            .add(big(reasoning).multiply(big(price.reasoningPerMillion())))
-            .add(big(price.perRequest()).multiply(big(MILLION)));
+  /**
+   * The slow path: {@code tokens} are uncached, cached, 5-minute writes, 1-hour writes, plain
+   * output and reasoning, in that order.
+   */
+  private static long scaleBig(ModelPrice price, long[] tokens, long markup, long keep) {
+    long[] prices = {
+      price.inputPerMillion(),
+      price.cachedInputPerMillion(),
+      price.cacheWritePerMillion(),
+      price.cacheWrite1hPerMillion(),
+      price.outputPerMillion(),
+      price.reasoningPerMillion()
+    };
+    BigInteger base = big(price.perRequest()).multiply(big(MILLION));
+    for (int i = 0; i < tokens.length; i++) {
+      base = base.add(big(tokens[i]).multiply(big(prices[i])));
+    }
     BigInteger[] qr = base.multiply(big(markup)).multiply(big(keep)).divideAndRemainder(BIG_E18);
     BigInteger rounded = qr[1].signum() == 0 ? qr[0] : qr[0].add(BigInteger.ONE);
     try {

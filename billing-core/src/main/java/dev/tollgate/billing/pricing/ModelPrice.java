@@ -9,7 +9,9 @@ import java.util.Objects;
 /**
  * The price of one model: nano-units per million tokens of each kind, a price per request, and the
  * model markup. Which price to use for reasoning tokens when none is configured (usually the output
- * price) is the caller's decision.
+ * price) is the caller's decision; prompt-cache writes default to what Anthropic charges over its
+ * input price ({@link #defaultCacheWrite}, {@link #defaultCacheWrite1h}), so that a price that does
+ * not name them never sells a cache write below its cost.
  *
  * @param model the model id the price is for
  * @param version a short stable hash of the price fields, recorded with every charge so a charge
@@ -19,6 +21,10 @@ import java.util.Objects;
  *     million
  * @param outputPerMillion output tokens that are not reasoning, nano-units per million
  * @param reasoningPerMillion reasoning tokens, nano-units per million
+ * @param cacheWritePerMillion input tokens written to the provider's prompt cache for five minutes,
+ *     nano-units per million
+ * @param cacheWrite1hPerMillion input tokens written to the prompt cache for one hour, nano-units
+ *     per million
  * @param perRequest nano-units per request
  * @param markupPpm the model markup in parts per million: 20% is {@code 200_000}
  */
@@ -29,6 +35,8 @@ public record ModelPrice(
     long cachedInputPerMillion,
     long outputPerMillion,
     long reasoningPerMillion,
+    long cacheWritePerMillion,
+    long cacheWrite1hPerMillion,
     long perRequest,
     long markupPpm) {
 
@@ -45,11 +53,37 @@ public record ModelPrice(
     requireNonNegative("cachedInputPerMillion", cachedInputPerMillion);
     requireNonNegative("outputPerMillion", outputPerMillion);
     requireNonNegative("reasoningPerMillion", reasoningPerMillion);
+    requireNonNegative("cacheWritePerMillion", cacheWritePerMillion);
+    requireNonNegative("cacheWrite1hPerMillion", cacheWrite1hPerMillion);
     requireNonNegative("perRequest", perRequest);
     if (markupPpm < 0 || markupPpm > MAX_MARKUP_PPM) {
       throw new IllegalArgumentException(
           "markupPpm: " + markupPpm + " (expected: 0.." + MAX_MARKUP_PPM + ")");
     }
+  }
+
+  /**
+   * A price whose {@link #version} is computed from the price fields, with the default cache-write
+   * prices ({@link #defaultCacheWrite}, {@link #defaultCacheWrite1h}).
+   */
+  public static ModelPrice of(
+      String model,
+      long inputPerMillion,
+      long cachedInputPerMillion,
+      long outputPerMillion,
+      long reasoningPerMillion,
+      long perRequest,
+      long markupPpm) {
+    return of(
+        model,
+        inputPerMillion,
+        cachedInputPerMillion,
+        outputPerMillion,
+        reasoningPerMillion,
+        defaultCacheWrite(inputPerMillion),
+        defaultCacheWrite1h(inputPerMillion),
+        perRequest,
+        markupPpm);
   }
 
   /** A price whose {@link #version} is computed from the price fields. */
@@ -59,6 +93,8 @@ public record ModelPrice(
       long cachedInputPerMillion,
       long outputPerMillion,
       long reasoningPerMillion,
+      long cacheWritePerMillion,
+      long cacheWrite1hPerMillion,
       long perRequest,
       long markupPpm) {
     return new ModelPrice(
@@ -68,14 +104,34 @@ public record ModelPrice(
             cachedInputPerMillion,
             outputPerMillion,
             reasoningPerMillion,
+            cacheWritePerMillion,
+            cacheWrite1hPerMillion,
             perRequest,
             markupPpm),
         inputPerMillion,
         cachedInputPerMillion,
         outputPerMillion,
         reasoningPerMillion,
+        cacheWritePerMillion,
+        cacheWrite1hPerMillion,
         perRequest,
         markupPpm);
+  }
+
+  /**
+   * The five-minute cache-write price when none is configured: 1.25 times the input price (rounded
+   * up), what Anthropic charges.
+   */
+  public static long defaultCacheWrite(long inputPerMillion) {
+    return Math.addExact(inputPerMillion, Math.ceilDiv(inputPerMillion, 4));
+  }
+
+  /**
+   * The one-hour cache-write price when none is configured: twice the input price, what Anthropic
+   * charges.
+   */
+  public static long defaultCacheWrite1h(long inputPerMillion) {
+    return Math.multiplyExact(inputPerMillion, 2);
   }
 
   /**
@@ -87,6 +143,8 @@ public record ModelPrice(
       long cachedInputPerMillion,
       long outputPerMillion,
       long reasoningPerMillion,
+      long cacheWritePerMillion,
+      long cacheWrite1hPerMillion,
       long perRequest,
       long markupPpm) {
     String canonical =
@@ -98,6 +156,10 @@ public record ModelPrice(
             + outputPerMillion
             + ";reasoning="
             + reasoningPerMillion
+            + ";cache_write="
+            + cacheWritePerMillion
+            + ";cache_write_1h="
+            + cacheWrite1hPerMillion
             + ";request="
             + perRequest
             + ";markup_ppm="

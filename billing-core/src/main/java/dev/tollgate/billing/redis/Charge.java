@@ -9,6 +9,8 @@ import java.util.Objects;
  * debits {@code cost} (subscription allowance first, then balance, never below zero), releases the
  * hold and writes one outbox entry with these fields and the funding split.
  *
+ * @param cacheWriteTokens input tokens written to the provider's prompt cache
+ * @param cacheWrite1hTokens the part of {@code cacheWriteTokens} written for one hour
  * @param cost nano-units, rounded up once; settle charges at most the hold plus what is free
  * @param priceVersion the price version the cost was computed with
  * @param markupPpm the model markup, parts per million
@@ -28,6 +30,8 @@ public record Charge(
     long completionTokens,
     long cachedPromptTokens,
     long reasoningTokens,
+    long cacheWriteTokens,
+    long cacheWrite1hTokens,
     long cost,
     String priceVersion,
     long markupPpm,

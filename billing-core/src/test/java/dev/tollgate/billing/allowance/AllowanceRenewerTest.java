@@ -116,6 +116,8 @@ class AllowanceRenewerTest {
             10,
             0,
             0,
+            0,
+            0,
             cost,
             "v1",
             0,

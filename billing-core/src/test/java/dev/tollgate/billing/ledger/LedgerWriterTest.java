@@ -118,6 +118,12 @@ class LedgerWriterTest {
                 "SELECT uncollected_nanos FROM usage_events WHERE request_id = ?",
                 short_.requestId()))
         .isEqualTo(57);
+    assertThat(
+            db.queryText(
+                "SELECT cache_write_tokens || '/' || cache_write_1h_tokens FROM usage_events"
+                    + " WHERE request_id = ?",
+                short_.requestId()))
+        .isEqualTo("100/40");
   }
 
   @Test

@@ -34,6 +34,22 @@ class OutboxEntryDecoderTest {
   }
 
   @Test
+  void cacheWritesAreZeroInEntriesWrittenBeforeTheyWereRecorded() {
+    Map<String, String> fields = TestRedis.fields(Charges.charge("acct-1", 99, 10, 42));
+    fields.put("cache_write_tokens", "300");
+    fields.put("cache_write_1h_tokens", "100");
+    SettledCharge now = OutboxEntryDecoder.decode("17-3", fields);
+    assertThat(now.cacheWriteTokens()).isEqualTo(300);
+    assertThat(now.cacheWrite1hTokens()).isEqualTo(100);
+
+    fields.remove("cache_write_tokens");
+    fields.remove("cache_write_1h_tokens");
+    SettledCharge before = OutboxEntryDecoder.decode("17-3", fields);
+    assertThat(before.cacheWriteTokens()).isZero();
+    assertThat(before.cacheWrite1hTokens()).isZero();
+  }
+
+  @Test
   void aMissingFieldIsNamed() {
     Map<String, String> fields = TestRedis.fields(Charges.charge("acct-1", 5, 0, 5));
     fields.remove("from_balance");

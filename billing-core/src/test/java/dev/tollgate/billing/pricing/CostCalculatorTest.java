@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.math.RoundingMode;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -162,12 +163,72 @@ class CostCalculatorTest {
   @Test
   void versionIsStableAndFollowsThePrice() {
     // Pinned: the first 12 hex digits of sha256("in=150000000;cached=75000000;out=600000000;
-    // reasoning=2400000000;request=0;markup_ppm=0"), computed outside Java.
-    String v = ModelPrice.versionOf(150_000_000L, 75_000_000L, 600_000_000L, 2_400_000_000L, 0, 0);
-    assertThat(v).hasSize(12).isEqualTo(MINI.version()).isEqualTo("3b169e96ca9b");
+    // reasoning=2400000000;cache_write=187500000;cache_write_1h=300000000;request=0;
+    // markup_ppm=0"), computed outside Java.
+    String v =
+        ModelPrice.versionOf(
+            150_000_000L,
+            75_000_000L,
+            600_000_000L,
+            2_400_000_000L,
+            187_500_000L,
+            300_000_000L,
+            0,
+            0);
+    assertThat(v).hasSize(12).isEqualTo(MINI.version()).isEqualTo("977164e58497");
     assertThat(ModelPrice.of("other-model", 1, 2, 3, 4, 5, 6).version())
         .isEqualTo(ModelPrice.of("same-price", 1, 2, 3, 4, 5, 6).version())
         .isNotEqualTo(ModelPrice.of("same-price", 1, 2, 3, 4, 5, 7).version());
+  }
+
+  @Test
+  void cacheWritesDefaultToWhatAnthropicChargesOverTheInputPrice() {
+    // input 3.00 per million: 5-minute writes 3.75, 1-hour writes 6.00
+    ModelPrice sonnet =
+        ModelPrice.of(
+            "sonnet", 3_000_000_000L, 300_000_000L, 15_000_000_000L, 15_000_000_000L, 0, 0);
+    assertThat(sonnet.cacheWritePerMillion()).isEqualTo(3_750_000_000L);
+    assertThat(sonnet.cacheWrite1hPerMillion()).isEqualTo(6_000_000_000L);
+    // rounded up, never below: 0.000000003 per million is 3 nano-units; x 1.25 is 3.75 -> 4
+    assertThat(ModelPrice.defaultCacheWrite(3)).isEqualTo(4);
+    assertThat(ModelPrice.of("x", 1, 1, 1, 1, 9, 9, 0, 0).version())
+        .isNotEqualTo(ModelPrice.of("x", 1, 1, 1, 1, 9, 8, 0, 0).version())
+        .isNotEqualTo(ModelPrice.of("x", 1, 1, 1, 1, 8, 9, 0, 0).version());
+  }
+
+  @Test
+  void cacheWritesArePricedApartFromTheRestOfThePrompt() {
+    ModelPrice sonnet =
+        ModelPrice.of(
+            "sonnet", 3_000_000_000L, 300_000_000L, 15_000_000_000L, 15_000_000_000L, 0, 0);
+    // 10 000 prompt tokens: 1 000 read from the cache, 4 000 written (1 000 of them for 1 hour),
+    // 5 000 plain; 200 output.
+    long cost = CostCalculator.cost(sonnet, 10_000, 1_000, 4_000, 1_000, 200, 0, 0);
+    long expected =
+        5_000 * 3_000L // plain input, 3 000 nano-units a token
+            + 1_000 * 300L // cache read
+            + 3_000 * 3_750L // 5-minute writes
+            + 1_000 * 6_000L // 1-hour writes
+            + 200 * 15_000L; // output
+    assertThat(cost).isEqualTo(expected).isEqualTo(35_550_000L);
+    // the same prompt without cache writes costs less: they were billed at the input price before
+    assertThat(CostCalculator.cost(sonnet, 10_000, 1_000, 200, 0, 0)).isLessThan(cost);
+    // configured prices win, and markup and discount apply to them as to the rest
+    ModelPrice set = ModelPrice.of("set", 1_000, 0, 0, 0, 2_000, 5_000, 0, 500_000);
+    assertThat(CostCalculator.cost(set, 1_000_000, 0, 1_000_000, 0, 0, 0, 0))
+        .isEqualTo(3_000); // 2 000 x 1.5
+    assertThat(CostCalculator.cost(set, 1_000_000, 0, 1_000_000, 1_000_000, 0, 0, 500_000))
+        .isEqualTo(3_750); // 5 000 x 1.5 x 0.5
+    // the slow path agrees: 1-hour writes whose base no long holds
+    long huge = Long.MAX_VALUE / 2;
+    ModelPrice tiny = ModelPrice.of("tiny", 1, 0, 0, 0, 1, 8, 0, 0);
+    BigInteger base =
+        BigInteger.valueOf(huge - huge / 2) // plain input
+            .add(BigInteger.valueOf(huge / 2 - huge / 4)) // 5-minute writes
+            .add(BigInteger.valueOf(huge / 4).multiply(BigInteger.valueOf(8))); // 1-hour writes
+    BigInteger[] qr = base.divideAndRemainder(BigInteger.valueOf(1_000_000));
+    assertThat(CostCalculator.cost(tiny, huge, 0, huge / 2, huge / 4, 0, 0, 0))
+        .isEqualTo(qr[0].longValueExact() + (qr[1].signum() == 0 ? 0 : 1));
   }
 
   /** An independent computation with BigDecimal and the formula in currency terms. */

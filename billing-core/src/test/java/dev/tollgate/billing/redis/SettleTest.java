@@ -45,6 +45,8 @@ class SettleTest extends RedisTestSupport {
                 80,
                 20,
                 10,
+                30,
+                10,
                 700,
                 700,
                 0,

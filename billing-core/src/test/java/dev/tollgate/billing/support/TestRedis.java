@@ -105,6 +105,8 @@ public final class TestRedis implements AutoCloseable {
     f.put("completion_tokens", Long.toString(c.completionTokens()));
     f.put("cached_tokens", Long.toString(c.cachedTokens()));
     f.put("reasoning_tokens", Long.toString(c.reasoningTokens()));
+    f.put("cache_write_tokens", Long.toString(c.cacheWriteTokens()));
+    f.put("cache_write_1h_tokens", Long.toString(c.cacheWrite1hTokens()));
     f.put("cost", Long.toString(c.cost()));
     f.put("charged", Long.toString(c.charged()));
     f.put("from_allowance", Long.toString(c.fromAllowance()));

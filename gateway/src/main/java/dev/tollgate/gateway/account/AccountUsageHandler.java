@@ -125,8 +125,12 @@ final class AccountUsageHandler {
     out.put("completion_tokens", row.completionTokens());
     out.put("cached_tokens", row.cachedTokens());
     out.put("reasoning_tokens", row.reasoningTokens());
-    out.put("cost", decimal(row.costNanos()));
+    out.put("cache_write_tokens", row.cacheWriteTokens());
+    out.put("cache_write_1h_tokens", row.cacheWrite1hTokens());
+    // What was charged: the sum over an account's rows is what it paid (docs/api.md)
+    out.put("cost", decimal(row.chargedNanos()));
     out.put("charged", decimal(row.chargedNanos()));
+    out.put("uncollected", decimal(row.uncollectedNanos()));
     out.put("from_allowance", decimal(row.fromAllowanceNanos()));
     out.put("from_balance", decimal(row.fromBalanceNanos()));
     out.put("started_at", row.startedAt().toString());

@@ -8,13 +8,17 @@ import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** Usage as CSV (RFC 4180): a header line, then one line per row; amounts as plain decimals. */
+/**
+ * Usage as CSV (RFC 4180): a header line, then one line per row; amounts as plain decimals. {@code
+ * cost} is what was charged (so the column sums to what the account paid), {@code charged} the
+ * same, and {@code uncollected} what the usage cost beyond that: see docs/api.md.
+ */
 final class UsageCsv {
 
   static final String HEADER =
       "request_id,key_id,model,provider,status,source,prompt_tokens,completion_tokens,"
           + "cached_tokens,reasoning_tokens,cost,charged,from_allowance,from_balance,started_at,"
-          + "ttft_ms,duration_ms\r\n";
+          + "ttft_ms,duration_ms,uncollected,cache_write_tokens,cache_write_1h_tokens\r\n";
 
   private UsageCsv() {}
 
@@ -38,7 +42,7 @@ final class UsageCsv {
     out.append(row.completionTokens()).append(',');
     out.append(row.cachedTokens()).append(',');
     out.append(row.reasoningTokens()).append(',');
-    out.append(AdminJson.decimal(row.costNanos()).toPlainString()).append(',');
+    out.append(AdminJson.decimal(row.chargedNanos()).toPlainString()).append(',');
     out.append(AdminJson.decimal(row.chargedNanos()).toPlainString()).append(',');
     out.append(AdminJson.decimal(row.fromAllowanceNanos()).toPlainString()).append(',');
     out.append(AdminJson.decimal(row.fromBalanceNanos()).toPlainString()).append(',');
@@ -46,7 +50,10 @@ final class UsageCsv {
     if (row.ttftMs() != null) {
       out.append(row.ttftMs());
     }
-    out.append(',').append(row.durationMs()).append("\r\n");
+    out.append(',').append(row.durationMs()).append(',');
+    out.append(AdminJson.decimal(row.uncollectedNanos()).toPlainString()).append(',');
+    out.append(row.cacheWriteTokens()).append(',');
+    out.append(row.cacheWrite1hTokens()).append("\r\n");
     return out.toString();
   }
 

@@ -103,7 +103,8 @@ public class ChatPipeline {
             promptEstimate,
             stream,
             startedAt,
-            startNanos);
+            startNanos,
+            maxOutput);
     return paid.open(
         exchange,
         tabRequest,

@@ -53,6 +53,7 @@ public final class GenerationHandler {
           switch (name) {
             case "cost_nanos" -> node.put("cost", UsageCost.decimal((Long) value));
             case "charged_nanos" -> node.put("charged", UsageCost.decimal((Long) value));
+            case "uncollected_nanos" -> node.put("uncollected", UsageCost.decimal((Long) value));
             case "from_allowance_nanos" ->
                 node.put("from_allowance", UsageCost.decimal((Long) value));
             case "from_balance_nanos" -> node.put("from_balance", UsageCost.decimal((Long) value));

@@ -17,7 +17,7 @@ record OpenAiDialect(boolean includeUsage) implements ClientDialect {
 
   @Override
   public StreamEncoder streamEncoder(Tab tab, RequestMeter meter) {
-    return new OpenAiStreamEncoder(tab, includeUsage);
+    return new OpenAiStreamEncoder(tab, meter, includeUsage);
   }
 
   @Override

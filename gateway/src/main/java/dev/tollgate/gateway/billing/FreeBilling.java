@@ -30,8 +30,8 @@ public final class FreeBilling implements Billing {
           }
 
           @Override
-          public boolean admit(long promptTokens, long completionTokens, long reasoningTokens) {
-            return true;
+          public Admission admit(long promptTokens, long completionTokens, long reasoningTokens) {
+            return Admission.ADMIT;
           }
 
           @Override

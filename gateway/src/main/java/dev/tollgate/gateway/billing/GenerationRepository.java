@@ -14,7 +14,8 @@ public final class GenerationRepository {
 
   private static final String SELECT =
       "SELECT request_id, model, provider, status, source, prompt_tokens, completion_tokens,"
-          + " cached_tokens, reasoning_tokens, cost_nanos, charged_nanos, from_allowance_nanos,"
+          + " cached_tokens, reasoning_tokens, cache_write_tokens, cache_write_1h_tokens,"
+          + " charged_nanos, uncollected_nanos, from_allowance_nanos,"
           + " from_balance_nanos, started_at, ttft_ms, duration_ms, settled_at"
           + " FROM usage_events WHERE request_id = $1 AND key_id = $2";
 
@@ -51,8 +52,12 @@ public final class GenerationRepository {
     values.put("completion_tokens", row.get("completion_tokens", Long.class));
     values.put("cached_tokens", row.get("cached_tokens", Long.class));
     values.put("reasoning_tokens", row.get("reasoning_tokens", Long.class));
-    values.put("cost_nanos", row.get("cost_nanos", Long.class));
+    values.put("cache_write_tokens", row.get("cache_write_tokens", Long.class));
+    values.put("cache_write_1h_tokens", row.get("cache_write_1h_tokens", Long.class));
+    // cost is what was charged, as in the usage export; what could not be collected is apart
+    values.put("cost_nanos", row.get("charged_nanos", Long.class));
     values.put("charged_nanos", row.get("charged_nanos", Long.class));
+    values.put("uncollected_nanos", row.get("uncollected_nanos", Long.class));
     values.put("from_allowance_nanos", row.get("from_allowance_nanos", Long.class));
     values.put("from_balance_nanos", row.get("from_balance_nanos", Long.class));
     values.put("started_at", text(row.get("started_at", OffsetDateTime.class)));

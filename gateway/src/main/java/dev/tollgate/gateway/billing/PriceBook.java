@@ -18,7 +18,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The price of every configured model, in nano-units per million tokens, built once from {@code
- * gateway.models[].price} and {@code markup}. A model without a price is free.
+ * gateway.models[].price} and {@code markup}. A model without a price is free. Unset prices
+ * default: cached input to input, reasoning to output, cache writes to 1.25 times the input price
+ * (one-hour writes twice it), what Anthropic charges, so that a cache write is never sold below its
+ * cost.
  */
 public final class PriceBook {
 
@@ -43,19 +46,26 @@ public final class PriceBook {
       }
       String at = "gateway.models[" + i + "]";
       Price p = model.price();
+      long input = nanos(at + ".price.input", p == null ? null : p.input());
       long output = nanos(at + ".price.output", p == null ? null : p.output());
       prices.put(
           model.id(),
           ModelPrice.of(
               model.id(),
-              nanos(at + ".price.input", p == null ? null : p.input()),
+              input,
               p == null || p.cachedInput() == null
-                  ? nanos(at + ".price.input", p == null ? null : p.input())
+                  ? input
                   : nanos(at + ".price.cached-input", p.cachedInput()),
               output,
               p == null || p.reasoning() == null
                   ? output
                   : nanos(at + ".price.reasoning", p.reasoning()),
+              p == null || p.cacheWrite() == null
+                  ? ModelPrice.defaultCacheWrite(input)
+                  : nanos(at + ".price.cache-write", p.cacheWrite()),
+              p == null || p.cacheWrite1h() == null
+                  ? ModelPrice.defaultCacheWrite1h(input)
+                  : nanos(at + ".price.cache-write-1h", p.cacheWrite1h()),
               nanos(at + ".price.request", p == null ? null : p.request()),
               markupPpm(at + ".markup", model.markup())));
       if (p != null) {
@@ -67,9 +77,10 @@ public final class PriceBook {
 
   /**
    * The prices configured for a model, markup included, as decimals of the account currency: per
-   * million tokens ({@code input}, {@code cached_input}, {@code output}, {@code reasoning}) and per
-   * request ({@code request}), in that order. Only the configured ones; empty for a model without a
-   * price. What clients see in {@code GET /v1/models}.
+   * million tokens ({@code input}, {@code cached_input}, {@code output}, {@code reasoning}, {@code
+   * cache_write}, {@code cache_write_1h}) and per request ({@code request}), in that order. Only
+   * the configured ones; empty for a model without a price. What clients see in {@code GET
+   * /v1/models}.
    */
   public Map<String, BigDecimal> listed(String model) {
     Map<String, BigDecimal> prices = listed.get(model);
@@ -90,6 +101,12 @@ public final class PriceBook {
     }
     if (p.reasoning() != null) {
       out.put("reasoning", withMarkup(price.reasoningPerMillion(), markup));
+    }
+    if (p.cacheWrite() != null) {
+      out.put("cache_write", withMarkup(price.cacheWritePerMillion(), markup));
+    }
+    if (p.cacheWrite1h() != null) {
+      out.put("cache_write_1h", withMarkup(price.cacheWrite1hPerMillion(), markup));
     }
     if (p.request() != null) {
       out.put("request", withMarkup(price.perRequest(), markup));
@@ -119,6 +136,8 @@ public final class PriceBook {
         price,
         usage.promptTokens(),
         usage.cachedPromptTokens(),
+        usage.cacheWriteTokens(),
+        usage.cacheWrite1hTokens(),
         usage.completionTokens(),
         usage.reasoningTokens(),
         discountPpm);

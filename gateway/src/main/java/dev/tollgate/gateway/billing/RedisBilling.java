@@ -52,11 +52,22 @@ public final class RedisBilling implements Billing {
     return discount(accountId)
         .<Tab>flatMap(
             discount -> {
+              // The output may be all reasoning: hold it at the dearer of the two prices, so that a
+              // stream within its max_tokens is never stopped for want of funds.
               long amount =
-                  PriceBook.cost(
-                      price,
-                      new TokenUsage(request.promptTokens(), request.maxOutputTokens(), 0, 0),
-                      discount);
+                  Math.max(
+                      PriceBook.cost(
+                          price,
+                          new TokenUsage(request.promptTokens(), request.maxOutputTokens(), 0, 0),
+                          discount),
+                      PriceBook.cost(
+                          price,
+                          new TokenUsage(
+                              request.promptTokens(),
+                              request.maxOutputTokens(),
+                              0,
+                              request.maxOutputTokens()),
+                          discount));
               return reserve(request, amount, true)
                   .map(
                       granted ->

@@ -1,7 +1,6 @@
 package dev.tollgate.gateway.billing;
 
 import dev.tollgate.adapter.TokenUsage;
-import dev.tollgate.billing.metering.RequestStatus;
 import dev.tollgate.billing.metering.UsageRecord;
 import dev.tollgate.billing.pricing.ModelPrice;
 import dev.tollgate.billing.redis.Charge;
@@ -10,13 +9,18 @@ import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /**
  * One request's hold in Redis. While the response streams, {@link #admit} compares the cost of what
- * was generated with the hold: past {@code extend-at-percent} it asks, asynchronously and one at a
- * time, for one more default output reserve; the call also checkpoints the metered usage and
- * refreshes the hold's expiry, so a reaper settles a dead gateway's request at what it had
- * delivered. If the account cannot pay for more, the stream is stopped once the hold is used up.
+ * was generated with the hold. Past {@code extend-at-percent} (default reserves only) it asks, in
+ * the background and one at a time, for one more default output reserve; the call also checkpoints
+ * the metered usage and refreshes the hold's expiry, so a reaper settles a dead gateway's request
+ * at what it had delivered. An event that would cost more than the hold is never admitted on
+ * credit: it waits ({@link Admission#WAIT}) for the extension in flight, or for one started for it,
+ * and is refused when the account cannot pay for more. So a stream delivers up to its hold and not
+ * a token beyond.
  */
 final class RedisTab implements Tab {
 
@@ -35,6 +39,9 @@ final class RedisTab implements Tab {
   private volatile long hold;
   private volatile boolean refused;
   private volatile long lastCheckpointNanos = System.nanoTime();
+
+  /** Completes when the latest extension has answered. */
+  private volatile Mono<Void> answered = Mono.empty();
 
   RedisTab(
       HoldStore holds,
@@ -56,49 +63,77 @@ final class RedisTab implements Tab {
   }
 
   @Override
-  public boolean admit(long promptTokens, long completionTokens, long reasoningTokens) {
+  public Admission admit(long promptTokens, long completionTokens, long reasoningTokens) {
     long spent = cost(new TokenUsage(promptTokens, completionTokens, 0, reasoningTokens));
     long held = hold;
+    if (spent <= held) {
+      // Within the hold. A default reserve grows ahead of need, in the background; a client-set
+      // max_tokens was held in full and grows only if the metering overtakes it (below).
+      boolean nearHold =
+          !refused
+              && !request.clientLimited()
+              && spent * 100 >= held * (long) properties.extendAtPercent();
+      boolean checkpointDue = System.nanoTime() - lastCheckpointNanos > checkpointEveryNanos;
+      if (nearHold || checkpointDue) {
+        extend(nearHold ? extendStep : 0, promptTokens, completionTokens, reasoningTokens, spent);
+      }
+      return Admission.ADMIT;
+    }
+    // The event would cost more than the hold: it is delivered only once the hold covers it.
     if (refused) {
-      return spent <= held; // no more funds: deliver up to the hold, not a token beyond
+      return Admission.REFUSE;
     }
-    // A client-set max_tokens is reserved in full: extend only if the metering overtakes it.
-    boolean nearHold =
-        request.clientLimited()
-            ? spent > held
-            : spent * 100 >= held * (long) properties.extendAtPercent();
-    boolean checkpointDue = System.nanoTime() - lastCheckpointNanos > checkpointEveryNanos;
-    if ((nearHold || checkpointDue) && extending.compareAndSet(false, true)) {
-      long add = nearHold ? Math.max(extendStep, spent - held) : 0;
-      lastCheckpointNanos = System.nanoTime();
-      holds
-          .extend(
-              request.key().accountId(),
-              request.requestId(),
-              add,
-              Instant.now().plus(properties.holdTtl()),
-              promptTokens,
-              completionTokens,
-              0,
-              reasoningTokens,
-              spent)
-          .subscribe(
-              extension -> {
-                if (extension.granted()) {
-                  hold = extension.holdAmountOrAvailable();
-                } else if (add > 0) {
-                  refused = true;
-                }
-                extending.set(false);
-              },
-              error -> {
-                log.warn("Extending the hold of {} failed", request.requestId(), error);
-                extending.set(false);
-              });
+    extend(
+        Math.max(extendStep, spent - held), promptTokens, completionTokens, reasoningTokens, spent);
+    return Admission.WAIT; // the extension started now, or the one already in flight
+  }
+
+  @Override
+  public Mono<Void> extensionAnswered() {
+    return answered;
+  }
+
+  /** Starts an extension unless one is in flight; its answer completes {@link #answered}. */
+  private void extend(
+      long add, long promptTokens, long completionTokens, long reasoningTokens, long spent) {
+    if (!extending.compareAndSet(false, true)) {
+      return;
     }
-    // While an extension is on its way the event goes through; settling charges at most what the
-    // account has, so a rare overshoot is recorded as uncollected, never as a negative balance.
-    return true;
+    lastCheckpointNanos = System.nanoTime();
+    Sinks.Empty<Void> done = Sinks.empty();
+    answered = done.asMono();
+    holds
+        .extend(
+            request.key().accountId(),
+            request.requestId(),
+            add,
+            Instant.now().plus(properties.holdTtl()),
+            promptTokens,
+            completionTokens,
+            0,
+            reasoningTokens,
+            Math.min(spent, hold)) // the checkpoint: never more than was admitted
+        .subscribe(
+            extension -> {
+              if (extension.granted()) {
+                hold = extension.holdAmountOrAvailable();
+              } else if (add > 0) {
+                refused = true;
+              }
+            },
+            error -> {
+              log.warn("Extending the hold of {} failed", request.requestId(), error);
+              if (add > 0) {
+                refused = true; // unpaid delivery is not an option: stop at the hold
+              }
+              answer(done);
+            },
+            () -> answer(done));
+  }
+
+  private void answer(Sinks.Empty<Void> done) {
+    extending.set(false);
+    done.tryEmitEmpty();
   }
 
   @Override
@@ -117,17 +152,7 @@ final class RedisTab implements Tab {
   @Override
   public void settle(UsageRecord r) {
     ModelPrice price = this.price;
-    // Nothing served, nothing charged: an upstream failure before the first token is free.
-    boolean served = r.totalTokens() > 0 || r.status() == RequestStatus.COMPLETED;
-    long cost =
-        served
-            ? cost(
-                new TokenUsage(
-                    r.promptTokens(),
-                    r.completionTokens(),
-                    r.cachedPromptTokens(),
-                    r.reasoningTokens()))
-            : 0;
+    long cost = charge(r);
     Charge charge =
         new Charge(
             r.requestId(),
@@ -141,6 +166,8 @@ final class RedisTab implements Tab {
             r.completionTokens(),
             r.cachedPromptTokens(),
             r.reasoningTokens(),
+            r.cacheWriteTokens(),
+            r.cacheWrite1hTokens(),
             cost,
             price.version(),
             price.markupPpm(),

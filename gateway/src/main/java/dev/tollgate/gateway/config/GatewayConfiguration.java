@@ -176,6 +176,8 @@ public class GatewayConfiguration {
     checkAmount(at + ".cached-input", price.cachedInput());
     checkAmount(at + ".output", price.output());
     checkAmount(at + ".reasoning", price.reasoning());
+    checkAmount(at + ".cache-write", price.cacheWrite());
+    checkAmount(at + ".cache-write-1h", price.cacheWrite1h());
     checkAmount(at + ".request", price.request());
   }
 

@@ -129,6 +129,10 @@ public record GatewayProperties(
    * @param cachedInput prompt tokens served from the provider's cache
    * @param output completion tokens
    * @param reasoning reasoning tokens; the output price when absent
+   * @param cacheWrite input tokens written to the provider's prompt cache for five minutes; 1.25
+   *     times the input price when absent (Anthropic's charge)
+   * @param cacheWrite1h input tokens written to the prompt cache for one hour; twice the input
+   *     price when absent (Anthropic's charge)
    * @param request a fixed price per request
    */
   public record Price(
@@ -136,6 +140,8 @@ public record GatewayProperties(
       @Nullable BigDecimal cachedInput,
       @Nullable BigDecimal output,
       @Nullable BigDecimal reasoning,
+      @Nullable BigDecimal cacheWrite,
+      @Nullable BigDecimal cacheWrite1h,
       @Nullable BigDecimal request) {}
 
   /**

@@ -72,10 +72,11 @@ final class MessagesPassThroughEncoder implements StreamEncoder {
     if (blockOpen) {
       MessagesWire.event(out, MessagesWire.object("content_block_stop").put("index", blocks - 1));
     }
-    TokenUsage usage = meter.usageSoFar();
+    RequestMeter.Billed billed = meter.billed(meter.statusNow());
     MessagesWire.event(
         out,
-        MessagesWire.messageDelta("max_tokens", usage, tab.cost(usage), MessagesWire.cutOffNote()));
+        MessagesWire.messageDelta(
+            "max_tokens", billed.usage(), billed.cost(), MessagesWire.cutOffNote()));
     MessagesWire.event(out, MessagesWire.object("message_stop"));
     stopped = true;
     return out.toByteArray();
@@ -83,8 +84,21 @@ final class MessagesPassThroughEncoder implements StreamEncoder {
 
   @Override
   public byte[] error(UpstreamException failure) {
+    byte[] error = AnthropicErrors.event(failure.status(), failure.getMessage());
+    if (stopped) {
+      return error;
+    }
+    // What the failed request is charged, in message_delta's usage (no stop reason: the message
+    // did not stop), then the error.
+    ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+    if (blockOpen) {
+      MessagesWire.event(out, MessagesWire.object("content_block_stop").put("index", blocks - 1));
+    }
+    RequestMeter.Billed billed = meter.billed(meter.statusNow());
+    MessagesWire.event(out, MessagesWire.messageDelta(null, billed.usage(), billed.cost(), null));
+    out.writeBytes(error);
     stopped = true;
-    return AnthropicErrors.event(failure.status(), failure.getMessage());
+    return out.toByteArray();
   }
 
   /** Follows the blocks and the end through the {@code event:} lines of one or more events. */

@@ -1,7 +1,6 @@
 package dev.tollgate.gateway.messages;
 
 import dev.tollgate.adapter.Json;
-import dev.tollgate.adapter.TokenUsage;
 import dev.tollgate.adapter.UpstreamEvent;
 import dev.tollgate.adapter.UpstreamException;
 import dev.tollgate.adapter.sse.SseEvent;
@@ -101,8 +100,18 @@ final class MessagesStreamEncoder implements StreamEncoder {
 
   @Override
   public byte[] error(UpstreamException failure) {
-    finished = true;
-    return AnthropicErrors.event(failure.status(), failure.getMessage());
+    if (!finished) {
+      // What the failed request is charged, in message_delta's usage (no stop reason: the message
+      // did not stop), then the error.
+      start();
+      close();
+      RequestMeter.Billed billed = meter.billed(meter.statusNow());
+      MessagesWire.event(out, MessagesWire.messageDelta(null, billed.usage(), billed.cost(), null));
+      finished = true;
+    }
+    out.writeBytes(AnthropicErrors.event(failure.status(), failure.getMessage()));
+    byte[] bytes = flush();
+    return bytes == null ? new byte[0] : bytes;
   }
 
   private void chunk(byte[] event) {
@@ -236,11 +245,11 @@ final class MessagesStreamEncoder implements StreamEncoder {
   private void finish(@Nullable ObjectNode note) {
     start();
     close();
-    TokenUsage usage = meter.usageSoFar();
+    RequestMeter.Billed billed = meter.billed(meter.statusNow());
     MessagesWire.event(
         out,
         MessagesWire.messageDelta(
-            MessagesWire.stopReason(finishReason), usage, tab.cost(usage), note));
+            MessagesWire.stopReason(finishReason), billed.usage(), billed.cost(), note));
     MessagesWire.event(out, MessagesWire.object("message_stop"));
     finished = true;
   }

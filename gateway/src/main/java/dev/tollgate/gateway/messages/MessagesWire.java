@@ -38,9 +38,10 @@ final class MessagesWire {
    */
   static ObjectNode usage(ObjectNode into, TokenUsage usage, long costNanos) {
     long cached = Math.min(usage.cachedPromptTokens(), usage.promptTokens());
-    into.put("input_tokens", usage.promptTokens() - cached);
+    long written = Math.min(usage.cacheWriteTokens(), usage.promptTokens() - cached);
+    into.put("input_tokens", usage.promptTokens() - cached - written);
     into.put("output_tokens", usage.completionTokens());
-    into.put("cache_creation_input_tokens", 0);
+    into.put("cache_creation_input_tokens", written);
     into.put("cache_read_input_tokens", cached);
     into.put("cost", UsageCost.decimal(costNanos));
     return into;
@@ -53,7 +54,7 @@ final class MessagesWire {
    * @param note the {@code error_note} to add, null for none
    */
   static ObjectNode messageDelta(
-      String stopReason, TokenUsage usage, long costNanos, @Nullable ObjectNode note) {
+      @Nullable String stopReason, TokenUsage usage, long costNanos, @Nullable ObjectNode note) {
     ObjectNode event = object("message_delta");
     ObjectNode delta = event.putObject("delta");
     delta.put("stop_reason", stopReason);

@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
 
 /**
@@ -24,7 +25,12 @@ import reactor.core.publisher.SignalType;
  * however it ends. Upstream-reported usage wins; otherwise the generated text seen so far is
  * counted locally ({@code estimated} when the response finished, {@code partial} when it was cut
  * short). An upstream failure before anything reached the client is recorded with zero tokens: it
- * costs nothing.
+ * costs nothing. The local count of the completion never exceeds the request's {@code max_tokens}:
+ * the upstream cannot have generated more, whatever the local tokenizer counts.
+ *
+ * <p>Each event that carries generated text is admitted by the {@link Tab} before it is relayed
+ * ({@link #onEvent}); an event that would cost more than the hold waits for the hold's extension,
+ * and one the account cannot pay for is never delivered.
  *
  * <p>Events arrive one at a time (Reactor serializes them); {@link #finish} may come from another
  * thread on cancel, hence the volatile fields and the once-only guard.
@@ -54,6 +60,8 @@ public final class RequestMeter {
    * What a meter knows from the start.
    *
    * @param promptEstimate the prompt counted locally, used when the upstream reports no usage
+   * @param maxOutputTokens the request's {@code max_tokens} (or {@code max_completion_tokens}),
+   *     which caps the local count of the completion; 0 when the request set none
    */
   public record Context(
       String requestId,
@@ -63,7 +71,26 @@ public final class RequestMeter {
       long promptEstimate,
       boolean streamed,
       Instant startedAt,
-      long startNanos) {}
+      long startNanos,
+      long maxOutputTokens) {
+
+    /** A context for a request without an output limit. */
+    public Context(
+        String requestId,
+        String keyId,
+        String model,
+        String provider,
+        long promptEstimate,
+        boolean streamed,
+        Instant startedAt,
+        long startNanos) {
+      this(requestId, keyId, model, provider, promptEstimate, streamed, startedAt, startNanos, 0);
+    }
+  }
+
+  /** {@link #onEvent}'s answer for an event the account cannot pay for: it is not delivered. */
+  public static final UpstreamEvent REFUSED =
+      UpstreamEvent.of(new byte[0], UpstreamEvent.Kind.COMMENT);
 
   /**
    * @param tab the request's billing: told of progress, and settled with the record
@@ -77,30 +104,62 @@ public final class RequestMeter {
   }
 
   /**
-   * An upstream event, before it is relayed: its tokens are counted if the tab admits them.
+   * An upstream event, before it is relayed: its tokens are counted once the tab admits them. Most
+   * events are decided at once; one that would cost more than the hold is decided when the hold's
+   * extension answers (back-pressure: nothing after it is relayed meanwhile).
    *
-   * @return false when the account cannot pay for this event: it must not be delivered
+   * @return the event, to deliver; or {@link #REFUSED} when the account cannot pay for it: it must
+   *     not be delivered, and the stream ends
    */
-  public boolean onEvent(UpstreamEvent event) {
+  public Mono<UpstreamEvent> onEvent(UpstreamEvent event) {
     String text = event.text();
     String reasoning = event.reasoning();
-    if (text != null || reasoning != null) {
-      long completion = completionEstimate + (text == null ? 0 : estimator.count(text));
-      long thinking = reasoningEstimate + (reasoning == null ? 0 : estimator.count(reasoning));
-      if (!tab.admit(context.promptEstimate(), completion + thinking, thinking)) {
-        return false;
-      }
-      completionEstimate = completion;
-      reasoningEstimate = thinking;
-      if (firstTokenNanos < 0) {
-        firstTokenNanos = System.nanoTime();
-      }
+    if (text == null && reasoning == null) {
+      keepUsage(event);
+      return Mono.just(event);
     }
+    long completion = completionEstimate + (text == null ? 0 : estimator.count(text));
+    long thinking = reasoningEstimate + (reasoning == null ? 0 : estimator.count(reasoning));
+    return admit(event, completion, thinking);
+  }
+
+  private Mono<UpstreamEvent> admit(UpstreamEvent event, long completion, long thinking) {
+    TokenUsage billed = estimate(completion, thinking);
+    return switch (tab.admit(
+        billed.promptTokens(), billed.completionTokens(), billed.reasoningTokens())) {
+      case ADMIT -> {
+        completionEstimate = completion;
+        reasoningEstimate = thinking;
+        if (firstTokenNanos < 0) {
+          firstTokenNanos = System.nanoTime();
+        }
+        keepUsage(event);
+        yield Mono.just(event);
+      }
+      case REFUSE -> Mono.just(REFUSED);
+      case WAIT ->
+          tab.extensionAnswered().then(Mono.defer(() -> admit(event, completion, thinking)));
+    };
+  }
+
+  private void keepUsage(UpstreamEvent event) {
     TokenUsage usage = event.usage();
     if (usage != null) {
       reported = usage;
     }
-    return true;
+  }
+
+  /**
+   * The local count as billed: the prompt estimate, and the completion (reasoning included) capped
+   * at the request's {@code max_tokens}, reasoning first.
+   */
+  private TokenUsage estimate(long completion, long reasoning) {
+    long total = completion + reasoning;
+    long max = context.maxOutputTokens();
+    if (max > 0 && total > max) {
+      total = max;
+    }
+    return new TokenUsage(context.promptEstimate(), total, 0, Math.min(reasoning, total));
   }
 
   /**
@@ -129,14 +188,52 @@ public final class RequestMeter {
     return cutOff;
   }
 
-  /** The usage so far: what the upstream reported, or else the local counts. */
+  /** The usage so far: what the upstream reported, or else the local counts (capped). */
   public TokenUsage usageSoFar() {
+    TokenUsage usage = reported;
+    return usage != null ? usage : estimate(completionEstimate, reasoningEstimate);
+  }
+
+  /**
+   * What the request is charged if it ends now with this status: the usage its record will carry
+   * (for a stream's last usage chunk, written before the record is made), and that usage's cost, or
+   * nothing when nothing was served.
+   */
+  public Billed billed(RequestStatus status) {
+    TokenUsage usage = usageFor(status);
+    boolean served =
+        usage.promptTokens() + usage.completionTokens() > 0 || status == RequestStatus.COMPLETED;
+    return new Billed(usage, served ? tab.cost(usage) : 0);
+  }
+
+  /** What {@link #billed} says: the usage and its cost in nano-units. */
+  public record Billed(TokenUsage usage, long cost) {}
+
+  /** The status the request ends with if it ends now, short of a cancel. */
+  public RequestStatus statusNow() {
+    Throwable failure = error;
+    if (cutOff) {
+      return RequestStatus.CUT_OFF;
+    }
+    if (failure != null) {
+      return failure instanceof UpstreamException u && u.isTimeout()
+          ? RequestStatus.TIMEOUT
+          : RequestStatus.UPSTREAM_ERROR;
+    }
+    return RequestStatus.COMPLETED;
+  }
+
+  /** The usage a record of this status carries. */
+  private TokenUsage usageFor(RequestStatus status) {
     TokenUsage usage = reported;
     if (usage != null) {
       return usage;
     }
-    long reasoning = reasoningEstimate;
-    return new TokenUsage(context.promptEstimate(), completionEstimate + reasoning, 0, reasoning);
+    boolean nothingServed = !delivered() && status != RequestStatus.CANCELLED;
+    if (nothingServed && status != RequestStatus.COMPLETED) {
+      return TokenUsage.ZERO;
+    }
+    return estimate(completionEstimate, reasoningEstimate);
   }
 
   /** An event went to the client: from here on, failures are reported inside the stream. */
@@ -154,7 +251,7 @@ public final class RequestMeter {
   public void onResponse(UpstreamResponse response) {
     reported = response.usage();
     if (response.usage() == null) {
-      completionEstimate = estimator.count(response.text());
+      completionEstimate = estimator.count(response.text()); // capped in estimate()
       reasoningEstimate = estimator.count(response.reasoning());
     }
     firstEventNanos = firstTokenNanos = System.nanoTime();
@@ -211,38 +308,17 @@ public final class RequestMeter {
 
   private UsageRecord record(SignalType signal) {
     long end = System.nanoTime();
-    Throwable failure = error;
-    RequestStatus status;
-    if (cutOff) {
-      status = RequestStatus.CUT_OFF;
-    } else if (failure != null) {
-      status =
-          failure instanceof UpstreamException u && u.isTimeout()
-              ? RequestStatus.TIMEOUT
-              : RequestStatus.UPSTREAM_ERROR;
-    } else if (upstreamCompleted || signal == SignalType.ON_COMPLETE) {
-      status = RequestStatus.COMPLETED;
-    } else if (signal == SignalType.CANCEL) {
-      status = RequestStatus.CANCELLED;
-    } else {
-      status = RequestStatus.UPSTREAM_ERROR;
+    RequestStatus status = statusNow();
+    if (status == RequestStatus.COMPLETED
+        && !upstreamCompleted
+        && signal != SignalType.ON_COMPLETE) {
+      status = signal == SignalType.CANCEL ? RequestStatus.CANCELLED : RequestStatus.UPSTREAM_ERROR;
     }
-
-    TokenUsage usage = reported;
-    UsageSource source;
-    if (usage != null) {
-      source = UsageSource.REPORTED;
-    } else {
-      boolean nothingServed = !delivered() && status != RequestStatus.CANCELLED;
-      source = status == RequestStatus.COMPLETED ? UsageSource.ESTIMATED : UsageSource.PARTIAL;
-      if (nothingServed && status != RequestStatus.COMPLETED) {
-        usage = TokenUsage.ZERO;
-      } else {
-        long reasoning = reasoningEstimate;
-        usage =
-            new TokenUsage(context.promptEstimate(), completionEstimate + reasoning, 0, reasoning);
-      }
-    }
+    TokenUsage usage = usageFor(status);
+    UsageSource source =
+        reported != null
+            ? UsageSource.REPORTED
+            : status == RequestStatus.COMPLETED ? UsageSource.ESTIMATED : UsageSource.PARTIAL;
     long firstToken = firstTokenNanos >= 0 ? firstTokenNanos : firstEventNanos;
     String model = servedModel;
     String provider = servedProvider;
@@ -255,6 +331,8 @@ public final class RequestMeter {
         usage.completionTokens(),
         usage.cachedPromptTokens(),
         usage.reasoningTokens(),
+        usage.cacheWriteTokens(),
+        usage.cacheWrite1hTokens(),
         source,
         status,
         context.startedAt(),

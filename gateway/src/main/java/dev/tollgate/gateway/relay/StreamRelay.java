@@ -15,10 +15,15 @@ import reactor.core.publisher.Mono;
  * <p>A failure before the first event reaches the client propagates as an error, so the client gets
  * a proper HTTP status. A failure after that ends the stream with the encoder's error event. When
  * the account's funds run out mid-stream the upstream is cancelled and the stream ends cleanly with
- * the encoder's cut-off ending. Cancelling the returned flux (the client went away) cancels the
- * upstream request. On every ending the meter records the request.
+ * the encoder's cut-off ending: the event that would have cost more than the hold is not delivered,
+ * and none is delivered while the hold's extension is on its way (see {@link
+ * RequestMeter#onEvent}). Cancelling the returned flux (the client went away) cancels the upstream
+ * request. On every ending the meter records the request.
  */
 public final class StreamRelay {
+
+  /** Upstream events read ahead while one waits for the hold's extension. */
+  private static final int PREFETCH = 32;
 
   private StreamRelay() {}
 
@@ -27,12 +32,14 @@ public final class StreamRelay {
       RequestMeter meter,
       StreamEncoder encoder,
       DataBufferFactory buffers) {
-    // One operator per event on the hot path: meter (or stop, when the account cannot pay for
-    // the event), encode (for OpenAI clients: pass through), wrap.
+    // Per event on the hot path: admit (at once, or once the hold's extension answered: the
+    // events behind wait, in order), then encode (for OpenAI clients: pass through) and wrap, or
+    // stop when the account cannot pay for the event. Errors wait for the events before them.
     return upstream
+        .concatMapDelayError(meter::onEvent, true, PREFETCH)
         .<DataBuffer>handle(
             (event, sink) -> {
-              if (!meter.onEvent(event)) {
+              if (event == RequestMeter.REFUSED) {
                 meter.onCutOff(); // cancels the upstream: nothing more is generated or delivered
                 sink.complete();
                 return;

@@ -34,8 +34,8 @@ final class EncoderHarness {
   static final Tab TAB =
       new Tab() {
         @Override
-        public boolean admit(long promptTokens, long completionTokens, long reasoningTokens) {
-          return true;
+        public Admission admit(long promptTokens, long completionTokens, long reasoningTokens) {
+          return Admission.ADMIT;
         }
 
         @Override
@@ -69,7 +69,7 @@ final class EncoderHarness {
 
   void feed(String rawEvent) {
     UpstreamEvent event = OpenAiStreamDecoder.decode(rawEvent.getBytes(StandardCharsets.UTF_8));
-    if (!meter.onEvent(event)) {
+    if (meter.onEvent(event).block() == RequestMeter.REFUSED) {
       throw new AssertionError("the test tab admits everything");
     }
     append(encoder.encode(event));

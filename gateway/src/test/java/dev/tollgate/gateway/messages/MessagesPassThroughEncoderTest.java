@@ -11,6 +11,7 @@ import dev.tollgate.adapter.UpstreamException;
 import dev.tollgate.gateway.messages.EncoderHarness.Sse;
 import dev.tollgate.gateway.support.FakeUpstream;
 import dev.tollgate.gateway.support.Fixtures;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,7 +49,7 @@ class MessagesPassThroughEncoderTest {
 
   private void feed(String raw) {
     UpstreamEvent event = nativeEvent(raw);
-    assertThat(harness.meter.onEvent(event)).isTrue();
+    assertThat(harness.meter.onEvent(event).block()).isSameAs(event);
     byte[] bytes = encoder.encode(event);
     if (bytes != null) {
       out.append(new String(bytes, StandardCharsets.UTF_8));
@@ -122,12 +123,19 @@ class MessagesPassThroughEncoderTest {
   }
 
   @Test
-  void aFailureMidStreamIsAnErrorEvent() {
+  void aFailureMidStreamEndsWithWhatWasChargedThenAnErrorEvent() {
     feed(FakeUpstream.events(Fixtures.read("anthropic/messages_stream_text.sse")).getFirst());
     append(encoder.error(UpstreamException.unavailable("upstream stream failed", null)));
 
     List<Sse> sent = EncoderHarness.parse(out.toString());
-    assertThat(types(sent)).containsExactly("message_start", "error");
+    assertThat(types(sent)).containsExactly("message_start", "message_delta", "error");
+    JsonNode delta = sent.get(1).data();
+    assertThat(delta.path("delta").path("stop_reason").isNull()).isTrue();
+    // the prompt estimate, nothing generated yet: 7 x 10 nano-units
+    assertThat(delta.path("usage").path("input_tokens").asLong())
+        .isEqualTo(EncoderHarness.PROMPT_ESTIMATE);
+    assertThat(delta.path("usage").path("cost").decimalValue())
+        .isEqualByComparingTo(new BigDecimal("0.00000007"));
   }
 
   @Test

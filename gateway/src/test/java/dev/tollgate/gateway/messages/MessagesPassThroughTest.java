@@ -98,6 +98,8 @@ class MessagesPassThroughTest {
       registry.add(at + "input", () -> "1.00");
       registry.add(at + "cached-input", () -> "0.10");
       registry.add(at + "output", () -> "2.00");
+      // cache writes at the input price (not the 1.25x default): OpenAI's usage cannot say them
+      registry.add(at + "cache-write", () -> "1.00");
     }
     registry.add("gateway.providers.claude.base-url", CLAUDE::baseUrl);
     registry.add("gateway.providers.broken.base-url", BROKEN::baseUrl);
@@ -270,6 +272,32 @@ class MessagesPassThroughTest {
       assertThat(r.completionTokens()).isEqualTo(20);
     }
     assertThat(settledBalance()).isEqualTo(before - 2 * COST);
+  }
+
+  @Test
+  void cacheWritesAreBilledAtTheCacheWritePricesOneHourWritesAtTwiceTheInputPrice()
+      throws Exception {
+    // 5 written for five minutes (cache-write 1.00 here), 2 for one hour (unset: 2 x input)
+    CLAUDE.script(
+        FakeUpstream.json(
+            200,
+            MESSAGE.replace(
+                "\"cache_creation_input_tokens\":5,",
+                "\"cache_creation_input_tokens\":7,\"cache_creation\":"
+                    + "{\"ephemeral_5m_input_tokens\":5,\"ephemeral_1h_input_tokens\":2},")));
+    long before = balance();
+
+    Answer answer = messages(request("claude", false));
+
+    assertThat(answer.status()).isEqualTo(200);
+    long expected = 10 * 1_000 + 100 * 100 + 5 * 1_000 + 2 * 2_000 + 20 * 2_000;
+    assertThat(new BigDecimal(answer.cost()))
+        .isEqualByComparingTo(BigDecimal.valueOf(expected).movePointLeft(9));
+    UsageRecord record = usage.take(answer.requestId());
+    assertThat(record.promptTokens()).isEqualTo(117);
+    assertThat(record.cacheWriteTokens()).isEqualTo(7);
+    assertThat(record.cacheWrite1hTokens()).isEqualTo(2);
+    assertThat(settledBalance()).isEqualTo(before - expected);
   }
 
   @Test

@@ -262,6 +262,11 @@ class MessagesStreamEncoderTest {
 
     Sse error = events.getLast();
     assertThat(error.event()).isEqualTo("error");
+    // before it, what the failed request is charged: the prompt and what was delivered
+    Sse charged = events.get(events.size() - 2);
+    assertThat(charged.type()).isEqualTo("message_delta");
+    assertThat(charged.data().path("usage").path("output_tokens").asLong()).isPositive();
+    assertThat(charged.data().path("usage").path("cost").decimalValue()).isPositive();
     assertThat(error.data().path("error").path("type").asString()).isEqualTo("api_error");
     assertThat(error.data().path("error").path("message").asString())
         .isEqualTo("upstream stream failed");

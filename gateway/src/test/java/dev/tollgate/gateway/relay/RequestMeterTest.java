@@ -15,7 +15,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
+import reactor.core.publisher.Sinks;
 
 /** How a request's ending becomes its status, source and counts: pure, no server. */
 class RequestMeterTest {
@@ -26,8 +28,8 @@ class RequestMeterTest {
   private final Tab tab =
       new Tab() {
         @Override
-        public boolean admit(long promptTokens, long completionTokens, long reasoningTokens) {
-          return true;
+        public Admission admit(long promptTokens, long completionTokens, long reasoningTokens) {
+          return Admission.ADMIT;
         }
 
         @Override
@@ -141,8 +143,8 @@ class RequestMeterTest {
     Tab broke =
         new Tab() {
           @Override
-          public boolean admit(long promptTokens, long completionTokens, long reasoningTokens) {
-            return completionTokens <= 1;
+          public Admission admit(long promptTokens, long completionTokens, long reasoningTokens) {
+            return completionTokens <= 1 ? Admission.ADMIT : Admission.REFUSE;
           }
 
           @Override
@@ -163,8 +165,8 @@ class RequestMeterTest {
             broke,
             sunk::add);
 
-    assertThat(meter.onEvent(token(" the"))).isTrue();
-    assertThat(meter.onEvent(token(" fox"))).isFalse();
+    assertThat(meter.onEvent(token(" the")).block()).isNotSameAs(RequestMeter.REFUSED);
+    assertThat(meter.onEvent(token(" fox")).block()).isSameAs(RequestMeter.REFUSED);
     meter.onDelivered();
     meter.onCutOff();
     meter.finish(SignalType.ON_COMPLETE);
@@ -172,5 +174,80 @@ class RequestMeterTest {
     UsageRecord r = settled.getFirst();
     assertThat(r.status()).isEqualTo(RequestStatus.CUT_OFF);
     assertThat(r.completionTokens()).isEqualTo(1);
+  }
+
+  @Test
+  void aCutOffStreamNeverRecordsMoreCompletionTokensThanMaxTokens() {
+    // regression: 140 tokens counted locally were recorded for max_tokens 100
+    RequestMeter meter =
+        new RequestMeter(
+            new RequestMeter.Context(
+                "req_3", "key", "m", "p", 8, true, Instant.now(), System.nanoTime(), 100),
+            TokenEstimator.shared(),
+            tab,
+            sunk::add);
+    String words = " the quick brown fox jumps over the lazy dog".repeat(5); // 45 tokens
+    for (int i = 0; i < 3; i++) {
+      assertThat(meter.onEvent(token(words)).block()).isNotSameAs(RequestMeter.REFUSED);
+    }
+    meter.onDelivered();
+    assertThat(meter.usageSoFar().completionTokens()).isEqualTo(100);
+    meter.onCutOff();
+    assertThat(meter.billed(meter.statusNow()).usage().completionTokens()).isEqualTo(100);
+    meter.finish(SignalType.ON_COMPLETE);
+
+    UsageRecord r = settled.getFirst();
+    assertThat(r.status()).isEqualTo(RequestStatus.CUT_OFF);
+    assertThat(r.completionTokens()).isEqualTo(100);
+  }
+
+  @Test
+  void anEventBeyondTheHoldWaitsForTheExtensionAndIsCountedOnlyIfItIsGranted() {
+    Sinks.Empty<Void> extension = Sinks.empty();
+    boolean[] granted = {false};
+    Tab waiting =
+        new Tab() {
+          @Override
+          public Admission admit(long promptTokens, long completionTokens, long reasoningTokens) {
+            if (completionTokens <= 1 || granted[0]) {
+              return Admission.ADMIT;
+            }
+            return Admission.WAIT;
+          }
+
+          @Override
+          public Mono<Void> extensionAnswered() {
+            return extension.asMono();
+          }
+
+          @Override
+          public long cost(TokenUsage usage) {
+            return 0;
+          }
+
+          @Override
+          public void settle(UsageRecord record) {
+            settled.add(record);
+          }
+        };
+    RequestMeter meter =
+        new RequestMeter(
+            new RequestMeter.Context(
+                "req_4", "key", "m", "p", 8, true, Instant.now(), System.nanoTime()),
+            TokenEstimator.shared(),
+            waiting,
+            sunk::add);
+    assertThat(meter.onEvent(token(" the")).block()).isNotSameAs(RequestMeter.REFUSED);
+    UpstreamEvent fox = token(" fox");
+    Mono<UpstreamEvent> decision = meter.onEvent(fox);
+    List<UpstreamEvent> out = new ArrayList<>();
+    decision.subscribe(out::add);
+    assertThat(out).as("held back while the extension is on its way").isEmpty();
+    assertThat(meter.usageSoFar().completionTokens()).isEqualTo(1);
+
+    granted[0] = true;
+    extension.tryEmitEmpty();
+    assertThat(out).containsExactly(fox);
+    assertThat(meter.usageSoFar().completionTokens()).isEqualTo(2);
   }
 }

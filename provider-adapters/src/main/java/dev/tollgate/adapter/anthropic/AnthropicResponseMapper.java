@@ -136,7 +136,12 @@ public final class AnthropicResponseMapper {
     out.put("prompt_tokens", usage.promptTokens());
     out.put("completion_tokens", usage.completionTokens());
     out.put("total_tokens", usage.promptTokens() + usage.completionTokens());
-    out.putObject("prompt_tokens_details").put("cached_tokens", usage.cachedPromptTokens());
+    ObjectNode details = out.putObject("prompt_tokens_details");
+    details.put("cached_tokens", usage.cachedPromptTokens());
+    if (usage.cacheWriteTokens() > 0) {
+      // OpenRouter's name for it; OpenAI's usage has no such field
+      details.put("cache_write_tokens", usage.cacheWriteTokens());
+    }
     return out;
   }
 }

@@ -22,28 +22,44 @@ public final class AnthropicWire {
    *
    * @param input uncached input tokens ({@code input_tokens})
    * @param cacheRead input tokens read from the prompt cache
-   * @param cacheCreation input tokens written to the prompt cache
+   * @param cacheCreation input tokens written to the prompt cache ({@code
+   *     cache_creation_input_tokens}; without it, the sum of {@code cache_creation}'s counts)
+   * @param cacheCreation1h the part of {@code cacheCreation} written for one hour ({@code
+   *     cache_creation.ephemeral_1h_input_tokens})
    * @param output output tokens, thinking included
    */
-  public record Usage(long input, long cacheRead, long cacheCreation, long output) {
+  public record Usage(
+      long input, long cacheRead, long cacheCreation, long cacheCreation1h, long output) {
 
-    public static final Usage NONE = new Usage(0, 0, 0, 0);
+    public static final Usage NONE = new Usage(0, 0, 0, 0, 0);
 
     /** This usage with the counters present in {@code node} replacing the current ones. */
     public Usage merge(JsonNode node) {
+      JsonNode split = node.path("cache_creation");
+      long oneHour = count(split, "ephemeral_1h_input_tokens", cacheCreation1h);
+      long splitTotal =
+          split.isObject() ? count(split, "ephemeral_5m_input_tokens", 0) + oneHour : cacheCreation;
       return new Usage(
           count(node, "input_tokens", input),
           count(node, "cache_read_input_tokens", cacheRead),
-          count(node, "cache_creation_input_tokens", cacheCreation),
+          count(node, "cache_creation_input_tokens", splitTotal),
+          oneHour,
           count(node, "output_tokens", output));
     }
 
     /**
-     * As the gateway meters it: all input is prompt, cache reads are the cached part. Anthropic
-     * does not report thinking tokens apart from the output, so reasoning is 0.
+     * As the gateway meters it: all input is prompt, cache reads are the cached part and cache
+     * writes the written part (the one-hour writes apart). Anthropic does not report thinking
+     * tokens apart from the output, so reasoning is 0.
      */
     public TokenUsage toTokenUsage() {
-      return new TokenUsage(input + cacheRead + cacheCreation, output, cacheRead, 0);
+      return new TokenUsage(
+          input + cacheRead + cacheCreation,
+          output,
+          cacheRead,
+          0,
+          cacheCreation,
+          Math.min(cacheCreation1h, cacheCreation));
     }
 
     private static long count(JsonNode node, String field, long fallback) {

@@ -132,7 +132,7 @@ class AnthropicNativeScannerTest {
     List<UpstreamEvent> events = scan(stream.getBytes(StandardCharsets.UTF_8), List.of());
 
     assertThat(events.stream().filter(e -> e.usage() != null).map(UpstreamEvent::usage))
-        .containsExactly(new TokenUsage(1207, 12, 1000, 0));
+        .containsExactly(new TokenUsage(1207, 12, 1000, 0, 200, 0));
   }
 
   @Test

@@ -80,7 +80,7 @@ class AnthropicResponseMapperTest {
     assertThat(reply.path("content").asString()).isEqualTo("42");
     assertThat(reply.path("reasoning_content").asString()).isEqualTo("Let me think.");
     assertThat(body.path("choices").get(0).path("finish_reason").asString()).isEqualTo("length");
-    assertThat(response.usage()).isEqualTo(new TokenUsage(360, 90, 300, 0));
+    assertThat(response.usage()).isEqualTo(new TokenUsage(360, 90, 300, 0, 50, 0));
     assertThat(body.path("usage").path("prompt_tokens_details").path("cached_tokens").asLong())
         .isEqualTo(300);
     assertThat(response.reasoning()).isEqualTo("Let me think.");
@@ -102,5 +102,24 @@ class AnthropicResponseMapperTest {
                     "<html>".getBytes(StandardCharsets.UTF_8), CREATED))
         .isInstanceOfSatisfying(
             UpstreamException.class, e -> assertThat(e.status()).isEqualTo(502));
+  }
+
+  @Test
+  void oneHourCacheWritesAreReportedApartFromFiveMinuteOnes() {
+    AnthropicWire.Usage usage =
+        AnthropicWire.Usage.NONE.merge(
+            Json.MAPPER.readTree(
+                "{\"input_tokens\":10,\"cache_read_input_tokens\":100,"
+                    + "\"cache_creation_input_tokens\":7,\"cache_creation\":"
+                    + "{\"ephemeral_5m_input_tokens\":5,\"ephemeral_1h_input_tokens\":2},"
+                    + "\"output_tokens\":20}"));
+    assertThat(usage.toTokenUsage()).isEqualTo(new TokenUsage(117, 20, 100, 0, 7, 2));
+    // without the total, the split adds up to it
+    AnthropicWire.Usage split =
+        AnthropicWire.Usage.NONE.merge(
+            Json.MAPPER.readTree(
+                "{\"input_tokens\":1,\"cache_creation\":"
+                    + "{\"ephemeral_5m_input_tokens\":3,\"ephemeral_1h_input_tokens\":4}}"));
+    assertThat(split.toTokenUsage()).isEqualTo(new TokenUsage(8, 0, 0, 0, 7, 4));
   }
 }

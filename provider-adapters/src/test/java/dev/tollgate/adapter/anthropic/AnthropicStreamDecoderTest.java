@@ -282,7 +282,7 @@ class AnthropicStreamDecoderTest {
 
     UpstreamEvent usage =
         events.stream().filter(e -> e.kind() == Kind.USAGE_ONLY).findFirst().orElseThrow();
-    assertThat(usage.usage()).isEqualTo(new TokenUsage(125, 7, 100, 0));
+    assertThat(usage.usage()).isEqualTo(new TokenUsage(125, 7, 100, 0, 20, 0));
     JsonNode json = json(usage.bytes()).path("usage");
     assertThat(json.path("prompt_tokens").asLong()).isEqualTo(125);
     assertThat(json.path("total_tokens").asLong()).isEqualTo(132);
