@@ -9,12 +9,14 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.embedded.Redis;
@@ -37,6 +39,18 @@ final class LocalRedis implements AutoCloseable {
   private static final long START_TIMEOUT_SECONDS = 15;
   private static final int START_ATTEMPTS = 3;
   private static final String PID_FILE = "redis.pid";
+
+  /**
+   * {@code setsid} (util-linux), where there is one: Redis runs in a session of its own, so that
+   * Ctrl-C in a terminal (SIGINT to the whole foreground process group) reaches the gateway only,
+   * which then stops Redis after it has settled and flushed. {@code setsid} execs Redis in place
+   * (the gateway's child is no group leader), so the process handle is Redis itself.
+   */
+  private static final List<Path> SETSID =
+      Stream.of(Path.of("/usr/bin/setsid"), Path.of("/bin/setsid"))
+          .filter(Files::isExecutable)
+          .limit(1)
+          .toList();
 
   private final Process process;
   private final int port;
@@ -108,7 +122,8 @@ final class LocalRedis implements AutoCloseable {
   }
 
   private static Process launch(Path executable, int port, Path directory) throws IOException {
-    List<String> command =
+    List<String> command = new ArrayList<>(SETSID.stream().map(Path::toString).toList());
+    command.addAll(
         List.of(
             executable.toString(),
             "--port",
@@ -126,7 +141,7 @@ final class LocalRedis implements AutoCloseable {
             "--pidfile",
             directory.resolve(PID_FILE).toString(),
             "--dir",
-            directory.toString());
+            directory.toString()));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     CompletableFuture<Void> ready = new CompletableFuture<>();
     StringBuilder output = new StringBuilder();

@@ -49,6 +49,15 @@ class EmbeddedServicesTest {
           .isInstanceOf(IOException.class)
           .hasMessageContaining("in use by another running gateway");
 
+      // Regression: Ctrl-C in a terminal stopped Redis before the gateway had flushed its outbox.
+      Path stat = Path.of("/proc", Long.toString(redisProcess.pid()), "stat");
+      if (Files.isExecutable(Path.of("/usr/bin/setsid")) && Files.isReadable(stat)) {
+        String[] fields = Files.readString(stat).replaceFirst("^.*\\) ", "").split(" ");
+        assertThat(fields[3])
+            .as("Redis' session id: a session of its own")
+            .isEqualTo(Long.toString(redisProcess.pid()));
+      }
+
       RedisClient client = RedisClient.create(redis.url());
       try (StatefulRedisConnection<String, String> connection = client.connect()) {
         assertThat(connection.sync().ping()).isEqualTo("PONG");
