@@ -11,7 +11,7 @@ class FixturesTest {
   @Test
   void findsTheRecordingsInTheRepositorysTestResources() {
     assertThat(Fixtures.dir()).endsWith(Path.of("fixtures", "providers"));
-    assertThat(Fixtures.dir().toString()).doesNotContain("shared");
+    assertThat(Fixtures.dir()).startsWith(Path.of("").toAbsolutePath()); // inside the module
     assertThat(Fixtures.path("README.md")).isRegularFile();
     assertThat(Fixtures.list("openai", ".sse")).contains("openai/chat_stream_tool_call.sse");
   }
