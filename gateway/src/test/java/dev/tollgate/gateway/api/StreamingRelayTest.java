@@ -19,6 +19,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 
 /** The pass-through stream path against a fake OpenAI-compatible upstream replaying recordings. */
@@ -33,6 +35,34 @@ class StreamingRelayTest extends GatewayTestBase {
       """
       {"model":"fake-model","stream":true,
        "messages":[{"role":"user","content":"What's the weather like in SF?"}]}""";
+
+  /**
+   * Regression: an upstream that sent {@code [DONE]} and then neither closed the response nor sent
+   * anything (longer than the idle timeout) made the gateway append an error event, a second usage
+   * chunk and a second {@code [DONE]} to a stream the client had already received in full.
+   */
+  @Test
+  void anUpstreamThatStallsAfterDoneEndsTheStreamOnceWithoutAnError() throws Exception {
+    String recorded = Fixtures.read("openai/chat_stream_text_include_usage.sse");
+    List<String> sent = events(recorded);
+    UPSTREAM.script(
+        (response, recorder) ->
+            response
+                .header("content-type", "text/event-stream")
+                .sendString(
+                    Flux.fromIterable(sent)
+                        .concatWith(Mono.delay(Duration.ofMillis(1500)).then(Mono.empty())))
+                .then());
+
+    Raw raw = post(STREAM_WITH_USAGE);
+
+    assertThat(raw.status()).isEqualTo(200);
+    List<String> received = events(raw.body());
+    assertThat(received).hasSameSizeAs(sent);
+    assertThat(raw.body()).doesNotContain("\"error\"");
+    assertThat(received.getLast()).isEqualTo("data: [DONE]\n\n");
+    assertThat(usage.take(raw.requestId()).status()).isEqualTo(RequestStatus.COMPLETED);
+  }
 
   @ParameterizedTest
   @ValueSource(
@@ -306,10 +336,9 @@ class StreamingRelayTest extends GatewayTestBase {
             response
                 .header("content-type", "text/event-stream")
                 .sendString(
-                    reactor.core.publisher.Flux.concat(
-                        reactor.core.publisher.Mono.just(recorded.get(0)),
-                        reactor.core.publisher.Mono.just(recorded.get(1))
-                            .delayElement(Duration.ofSeconds(2))))
+                    Flux.concat(
+                        Mono.just(recorded.get(0)),
+                        Mono.just(recorded.get(1)).delayElement(Duration.ofSeconds(2))))
                 .then());
 
     Raw raw = post(STREAM);

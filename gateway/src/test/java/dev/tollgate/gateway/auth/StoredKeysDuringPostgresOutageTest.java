@@ -41,6 +41,7 @@ class StoredKeysDuringPostgresOutageTest {
 
   static final String MASTER_KEY = "admin-master-key-outage-0123456789";
   static final String ACCOUNT = "acct-keys-outage-" + TestServices.REDIS_PREFIX;
+  static final String PREFIX = TestServices.REDIS_PREFIX + "-keys-outage";
   static final String CHAT =
       "{\"model\":\"paid\",\"max_tokens\":10,"
           + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
@@ -51,7 +52,7 @@ class StoredKeysDuringPostgresOutageTest {
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    BillingTestSupport.billingProperties(registry, ACCOUNT);
+    BillingTestSupport.billingProperties(registry, ACCOUNT, PREFIX);
     registry.add(
         "spring.r2dbc.url",
         () -> "r2dbc:postgresql://127.0.0.1:" + POSTGRES.port() + "/" + TestServices.database());
@@ -107,7 +108,7 @@ class StoredKeysDuringPostgresOutageTest {
 
     // Revoked meanwhile by an instance that could still reach PostgreSQL: refused here.
     revokeInPostgres(ApiKeys.hash(revoked));
-    redis.sync().publish(TestServices.REDIS_PREFIX + ":keys:revoked", ApiKeys.hash(revoked));
+    redis.sync().publish(PREFIX + ":keys:revoked", ApiKeys.hash(revoked));
     long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
     int status = chat(revoked);
     while (status != 401 && System.nanoTime() < deadline) {

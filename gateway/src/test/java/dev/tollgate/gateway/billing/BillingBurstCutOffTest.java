@@ -40,6 +40,11 @@ class BillingBurstCutOffTest extends BillingTestSupport {
     registry.add("gateway.models[2].provider", () -> "local");
     registry.add("gateway.models[2].mock.tokens", () -> "200");
     registry.add("gateway.models[2].mock.inter-token-ms", () -> "2");
+    // The burst reserves before any stream extends: without a wait for the first token, a slow
+    // machine spreads the arrivals, the first streams' extensions take the funds and the later
+    // requests get 402 (71 of 200 served in one loaded run), so too few streams are cut off to
+    // race their extensions.
+    registry.add("gateway.models[2].mock.ttft-ms", () -> "1000");
     registry.add("gateway.models[2].price.input", () -> "1.00");
     registry.add("gateway.models[2].price.output", () -> "2.00");
   }

@@ -64,13 +64,25 @@ public abstract class BillingTestSupport {
    * PostgreSQL of this test JVM, and {@code account} as the demo account the key pays from.
    */
   public static void billingProperties(DynamicPropertyRegistry registry, String account) {
+    billingProperties(registry, account, TestServices.REDIS_PREFIX);
+  }
+
+  /**
+   * As {@link #billingProperties(DynamicPropertyRegistry, String)} with Redis keys under {@code
+   * redisPrefix}: for a test that takes Redis or PostgreSQL away from its gateway. Its context
+   * stays cached after the class, with a broken connection; with the shared prefix its outbox
+   * flusher would go on taking the charges of later tests' gateways (the consumer group is shared)
+   * and keep them pending, unwritten, until another flusher claims them.
+   */
+  public static void billingProperties(
+      DynamicPropertyRegistry registry, String account, String redisPrefix) {
     for (String p : PRICED_MOCKS) {
       int eq = p.indexOf('=');
       registry.add(p.substring(0, eq), () -> p.substring(eq + 1));
     }
     registry.add("spring.data.redis.url", () -> TestServices.REDIS_URL);
     registry.add("spring.r2dbc.url", TestServices::r2dbcUrl);
-    registry.add("gateway.billing.redis-prefix", () -> TestServices.REDIS_PREFIX);
+    registry.add("gateway.billing.redis-prefix", () -> redisPrefix);
     registry.add("gateway.billing.demo.id", () -> account);
     // The retention purge deletes across the shared test database; only RetentionJobTest runs it.
     registry.add("gateway.retention.initial-delay", () -> "24h");

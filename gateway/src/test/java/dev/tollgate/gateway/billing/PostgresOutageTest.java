@@ -34,7 +34,7 @@ class PostgresOutageTest extends BillingTestSupport {
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    billingProperties(registry, ACCOUNT);
+    billingProperties(registry, ACCOUNT, TestServices.REDIS_PREFIX + "-pg-outage");
     // PostgreSQL through the proxy instead (a later registration of a name wins)
     registry.add(
         "spring.r2dbc.url",

@@ -40,7 +40,7 @@ class RedisOutageTest extends BillingTestSupport {
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    billingProperties(registry, ACCOUNT);
+    billingProperties(registry, ACCOUNT, TestServices.REDIS_PREFIX + "-redis-outage");
     registry.add("spring.data.redis.url", () -> "redis://127.0.0.1:" + REDIS.port());
   }
 

@@ -3,6 +3,7 @@ package dev.tollgate.gateway.billing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.gateway.GatewayApplication;
+import dev.tollgate.gateway.support.OwnNettyResources;
 import dev.tollgate.gateway.support.TestServices;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -41,12 +42,14 @@ class ShutdownFlushTest {
     properties.add("spring.lifecycle.timeout-per-shutdown-phase=20s");
     properties.add("spring.data.redis.url=" + TestServices.REDIS_URL);
     properties.add("spring.r2dbc.url=" + TestServices.r2dbcUrl());
-    properties.add("gateway.billing.redis-prefix=" + TestServices.REDIS_PREFIX);
+    // Its own outbox: the flushers of the other gateways in this test JVM must not take (and
+    // write) the charges whose flush on shutdown this test times.
+    properties.add("gateway.billing.redis-prefix=" + TestServices.REDIS_PREFIX + "-shutdown");
     properties.add("gateway.billing.demo.id=" + ACCOUNT);
     properties.add("gateway.billing.instance-id=shutdown");
     properties.add("gateway.retention.initial-delay=24h");
     ConfigurableApplicationContext gateway =
-        new SpringApplicationBuilder(GatewayApplication.class)
+        new SpringApplicationBuilder(GatewayApplication.class, OwnNettyResources.class)
             .run(properties.stream().map(p -> "--" + p).toArray(String[]::new));
     int port = ((WebServerApplicationContext) gateway).getWebServer().getPort();
     long initial = BillingTestSupport.pgBalance(ACCOUNT);

@@ -32,7 +32,10 @@ class ReadinessFollowsRedisTest {
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
-    BillingTestSupport.billingProperties(registry, "acct-health-" + TestServices.REDIS_PREFIX);
+    BillingTestSupport.billingProperties(
+        registry,
+        "acct-health-" + TestServices.REDIS_PREFIX,
+        TestServices.REDIS_PREFIX + "-health");
     registry.add("spring.data.redis.url", () -> "redis://127.0.0.1:" + PROXY.port());
   }
 

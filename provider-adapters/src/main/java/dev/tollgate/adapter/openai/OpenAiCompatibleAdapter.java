@@ -159,6 +159,9 @@ public final class OpenAiCompatibleAdapter implements ProviderAdapter, Embedding
             Mono.fromSupplier(() -> EventBatch.of(splitter.finish()).observedBy(end::observe)))
         .concatMapIterable(Function.identity())
         .filter(end::relay)
+        // After [DONE] the stream is complete: a read timeout or a reset while the upstream closes
+        // the response is no failure of the stream the client already received in full.
+        .onErrorResume(e -> end.done ? Mono.empty() : Mono.error(e))
         .concatWith(Mono.defer(end::check));
   }
 
