@@ -19,7 +19,10 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
@@ -73,10 +76,6 @@ class BadInputSuiteTest {
   static final FakeUpstream UPSTREAM = new FakeUpstream();
   static final Tokens TOKENS = new Tokens();
 
-  static final String MAX_LONG = Long.toString(Long.MAX_VALUE);
-  static final String TWO_TO_63 = "9223372036854775808";
-  static final String HUGE = "123456789012345678901234567890";
-
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
     BillingTestSupport.billingProperties(registry, ACCOUNT);
@@ -126,554 +125,117 @@ class BadInputSuiteTest {
     }
   }
 
-  static Row row(
-      String what,
-      Caller caller,
-      String method,
-      String path,
-      String body,
-      int status,
-      @Nullable String code,
-      @Nullable String param) {
-    return new Row(what, caller, method, path, body, status, code, param);
-  }
-
-  static String chat(String extra) {
-    return "{\"model\":\"fake-paid\","
-        + extra
-        + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-  }
-
-  static String messages(String maxTokens, String extra) {
-    return "{\"model\":\"fake-paid\",\"max_tokens\":"
-        + maxTokens
-        + extra
-        + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
-  }
-
-  static String notice(String tx, String amount, String currency) {
-    return "{\"transaction_id\":\""
-        + tx
-        + "\",\"account_id\":\"{account}\",\"amount\":"
-        + amount
-        + ",\"currency\":\""
-        + currency
-        + "\",\"status\":\"succeeded\"}";
-  }
-
-  static String credit(String amount, String reference) {
-    return "{\"amount\":" + amount + ",\"reference\":\"" + reference + "\",\"type\":\"credit\"}";
-  }
-
-  static String key(String limits) {
-    return "{\"name\":\"k\",\"limits\":{" + limits + "}}";
-  }
-
-  static final String CHAT = "/v1/chat/completions";
-  static final String MESSAGES = "/v1/messages";
-  static final String EMBEDDINGS = "/v1/embeddings";
-  static final String WEBHOOK = "/webhooks/payments";
-  static final String CREDITS = "/admin/accounts/{account}/credits";
-  static final String ADMIN_KEYS = "/admin/accounts/{account}/keys";
-  static final String OWNER_KEYS = "/v1/keys";
-  static final String PAST = "2020-01-01T00:00:00Z";
+  /**
+   * The table: {@code what | caller | method | path | body | status | code | param}, one row a
+   * line, {@code -} for none, {@code #} starts a comment. Placeholders: {@code {account}} (the
+   * account every row acts on), {@code {tx}} (a new transaction id per row), {@code {jpy tx}} (one
+   * id for the suite: its second row is a retry of its first), {@code {201 characters}}, {@code
+   * {cursor <text>}} (text as an opaque cursor). Bodies are sent byte for byte as written.
+   */
+  static final String TABLE =
+      """
+      # output-token counts: 503 (retried by SDKs) or 500 before the bound
+      max_tokens 2^63-1                        | API_KEY  | POST  | /v1/chat/completions | {"model":"fake-paid","max_tokens":9223372036854775807,"messages":[{"role":"user","content":"hi"}]} | 400 | - | max_tokens
+      max_tokens 2^63                          | API_KEY  | POST  | /v1/chat/completions | {"model":"fake-paid","max_tokens":9223372036854775808,"messages":[{"role":"user","content":"hi"}]} | 400 | - | max_tokens
+      max_tokens 10^29                         | API_KEY  | POST  | /v1/chat/completions | {"model":"fake-paid","max_tokens":123456789012345678901234567890,"messages":[{"role":"user","content":"hi"}]} | 400 | - | max_tokens
+      max_tokens 1000001                       | API_KEY  | POST  | /v1/chat/completions | {"model":"fake-paid","max_tokens":1000001,"messages":[{"role":"user","content":"hi"}]} | 400 | - | max_tokens
+      max_tokens 1e30                          | API_KEY  | POST  | /v1/chat/completions | {"model":"fake-paid","max_tokens":1e30,"messages":[{"role":"user","content":"hi"}]} | 400 | - | max_tokens
+      max_tokens 0                             | API_KEY  | POST  | /v1/chat/completions | {"model":"fake-paid","max_tokens":0,"messages":[{"role":"user","content":"hi"}]} | 400 | - | max_tokens
+      max_completion_tokens 2^63-1             | API_KEY  | POST  | /v1/chat/completions | {"model":"fake-paid","max_completion_tokens":9223372036854775807,"messages":[{"role":"user","content":"hi"}]} | 400 | - | max_completion_tokens
+      max_completion_tokens 2^63               | API_KEY  | POST  | /v1/chat/completions | {"model":"fake-paid","max_completion_tokens":9223372036854775808,"messages":[{"role":"user","content":"hi"}]} | 400 | - | max_completion_tokens
+      n 2^63                                   | API_KEY  | POST  | /v1/chat/completions | {"model":"fake-paid","n":9223372036854775808,"messages":[{"role":"user","content":"hi"}]} | 400 | - | n
+      seed 10^29                               | API_KEY  | POST  | /v1/chat/completions | {"model":"fake-paid","seed":123456789012345678901234567890,"messages":[{"role":"user","content":"hi"}]} | 400 | - | seed
+      messages max_tokens 2^63-1               | API_KEY  | POST  | /v1/messages | {"model":"fake-paid","max_tokens":9223372036854775807,"messages":[{"role":"user","content":"hi"}]} | 400 | - | -
+      messages max_tokens 2^63                 | API_KEY  | POST  | /v1/messages | {"model":"fake-paid","max_tokens":9223372036854775808,"messages":[{"role":"user","content":"hi"}]} | 400 | - | -
+      messages max_tokens 1000001              | API_KEY  | POST  | /v1/messages | {"model":"fake-paid","max_tokens":1000001,"messages":[{"role":"user","content":"hi"}]} | 400 | - | -
+      messages budget_tokens 2^63              | API_KEY  | POST  | /v1/messages | {"model":"fake-paid","max_tokens":5000,"thinking":{"type":"enabled","budget_tokens":9223372036854775808},"messages":[{"role":"user","content":"hi"}]} | 400 | - | -
+      embeddings dimensions 2^63               | API_KEY  | POST  | /v1/embeddings | {"model":"fake-paid","input":"hi","dimensions":9223372036854775808} | 400 | - | dimensions
+      embeddings dimensions 2^31               | API_KEY  | POST  | /v1/embeddings | {"model":"fake-paid","input":"hi","dimensions":2147483648} | 400 | - | dimensions
+      # payment webhook: amounts, ids, currency
+      webhook amount past long                 | PAYMENTS | POST  | /webhooks/payments | {"transaction_id":"{tx}","account_id":"{account}","amount":"9223372036.854775808","currency":"USD","status":"succeeded"} | 400 | - | amount
+      webhook amount number 2^63               | PAYMENTS | POST  | /webhooks/payments | {"transaction_id":"{tx}","account_id":"{account}","amount":9223372036854775808,"currency":"USD","status":"succeeded"} | 400 | - | amount
+      webhook amount past the balance's range  | PAYMENTS | POST  | /webhooks/payments | {"transaction_id":"{tx}","account_id":"{account}","amount":"9223372036.854775807","currency":"USD","status":"succeeded"} | 400 | - | amount
+      webhook amount arabic-indic digits       | PAYMENTS | POST  | /webhooks/payments | {"transaction_id":"{tx}","account_id":"{account}","amount":"١٢","currency":"USD","status":"succeeded"} | 400 | - | amount
+      webhook amount fullwidth digits          | PAYMENTS | POST  | /webhooks/payments | {"transaction_id":"{tx}","account_id":"{account}","amount":"１２","currency":"USD","status":"succeeded"} | 400 | - | amount
+      webhook amount exponent string           | PAYMENTS | POST  | /webhooks/payments | {"transaction_id":"{tx}","account_id":"{account}","amount":"1e3","currency":"USD","status":"succeeded"} | 400 | - | amount
+      webhook amount exponent number           | PAYMENTS | POST  | /webhooks/payments | {"transaction_id":"{tx}","account_id":"{account}","amount":1e3,"currency":"USD","status":"succeeded"} | 400 | - | amount
+      webhook amount with spaces               | PAYMENTS | POST  | /webhooks/payments | {"transaction_id":"{tx}","account_id":"{account}","amount":" 12","currency":"USD","status":"succeeded"} | 400 | - | amount
+      webhook amount with a plus               | PAYMENTS | POST  | /webhooks/payments | {"transaction_id":"{tx}","account_id":"{account}","amount":"+12","currency":"USD","status":"succeeded"} | 400 | - | amount
+      webhook amount 10 decimals               | PAYMENTS | POST  | /webhooks/payments | {"transaction_id":"{tx}","account_id":"{account}","amount":"1.0000000001","currency":"USD","status":"succeeded"} | 400 | - | amount
+      webhook NUL in transaction_id            | PAYMENTS | POST  | /webhooks/payments | {"transaction_id":"{tx}\\u0000","account_id":"{account}","amount":"1","currency":"USD","status":"succeeded"} | 400 | - | transaction_id
+      webhook line break in transaction_id     | PAYMENTS | POST  | /webhooks/payments | {"transaction_id":"{tx}\\r\\n","account_id":"{account}","amount":"1","currency":"USD","status":"succeeded"} | 400 | - | transaction_id
+      webhook transaction_id of 201 characters | PAYMENTS | POST  | /webhooks/payments | {"transaction_id":"{201 characters}","account_id":"{account}","amount":"1","currency":"USD","status":"succeeded"} | 400 | - | transaction_id
+      webhook NUL in account_id                | PAYMENTS | POST  | /webhooks/payments | {"transaction_id":"{tx}","account_id":"{account}\\u0000","amount":"1","currency":"USD","status":"succeeded"} | 400 | - | account_id
+      webhook in JPY on a USD account          | PAYMENTS | POST  | /webhooks/payments | {"transaction_id":"{jpy tx}","account_id":"{account}","amount":"1000","currency":"JPY","status":"succeeded"} | 422 | currency_mismatch | currency
+      webhook in JPY, retried                  | PAYMENTS | POST  | /webhooks/payments | {"transaction_id":"{jpy tx}","account_id":"{account}","amount":"1000","currency":"JPY","status":"succeeded"} | 422 | currency_mismatch | currency
+      # admin credits: the webhook's amounts, and texts
+      credit amount past long                  | ADMIN    | POST  | /admin/accounts/{account}/credits | {"amount":"9223372036.854775808","reference":"r1","type":"credit"} | 400 | - | amount
+      credit amount number 2^63                | ADMIN    | POST  | /admin/accounts/{account}/credits | {"amount":9223372036854775808,"reference":"r1","type":"credit"} | 400 | - | amount
+      credit amount past the balance's range   | ADMIN    | POST  | /admin/accounts/{account}/credits | {"amount":"9223372036.854775807","reference":"r-range","type":"credit"} | 400 | - | amount
+      credit amount arabic-indic digits        | ADMIN    | POST  | /admin/accounts/{account}/credits | {"amount":"١٢","reference":"r1","type":"credit"} | 400 | - | amount
+      credit amount exponent string            | ADMIN    | POST  | /admin/accounts/{account}/credits | {"amount":"1e3","reference":"r1","type":"credit"} | 400 | - | amount
+      credit amount exponent number            | ADMIN    | POST  | /admin/accounts/{account}/credits | {"amount":1e3,"reference":"r1","type":"credit"} | 400 | - | amount
+      credit amount huge negative exponent     | ADMIN    | POST  | /admin/accounts/{account}/credits | {"amount":1E-999999999,"reference":"r1","type":"credit"} | 400 | - | amount
+      credit amount negative                   | ADMIN    | POST  | /admin/accounts/{account}/credits | {"amount":"-5","reference":"r1","type":"credit"} | 400 | - | amount
+      credit amount 10 decimals                | ADMIN    | POST  | /admin/accounts/{account}/credits | {"amount":0.0000000001,"reference":"r1","type":"credit"} | 400 | - | amount
+      credit NUL in reference                  | ADMIN    | POST  | /admin/accounts/{account}/credits | {"amount":"1","reference":"r\\u0000","type":"credit"} | 400 | - | reference
+      credit reference of 201 characters       | ADMIN    | POST  | /admin/accounts/{account}/credits | {"amount":"1","reference":"{201 characters}","type":"credit"} | 400 | - | reference
+      credit line break in note                | ADMIN    | POST  | /admin/accounts/{account}/credits | {"amount":"1","reference":"r1","type":"credit","note":"a\\nINFO forged"} | 400 | - | note
+      # admin accounts
+      account NUL in name                      | ADMIN    | POST  | /admin/accounts | {"name":"a\\u0000","owner":"o"} | 400 | - | name
+      account allowance past long              | ADMIN    | POST  | /admin/accounts | {"name":"a","owner":"o","plan":{"allowance":123456789012345678901234567890,"period":"P1M"}} | 400 | - | plan.allowance
+      account discount exponent                | ADMIN    | POST  | /admin/accounts | {"name":"a","owner":"o","discount":"1e-1"} | 400 | - | discount
+      account discount huge exponent           | ADMIN    | PATCH | /admin/accounts/{account} | {"status":"active","discount":1e-999999999} | 400 | - | discount
+      # keys, by the admin and by the owner
+      admin key expired when made              | ADMIN    | POST  | /admin/accounts/{account}/keys | {"name":"k","limits":{"expires_at":"2020-01-01T00:00:00Z"}} | 400 | - | limits.expires_at
+      admin key expiry past PostgreSQL's range | ADMIN    | POST  | /admin/accounts/{account}/keys | {"name":"k","limits":{"expires_at":"+1000000-01-01T00:00:00Z"}} | 400 | - | limits.expires_at
+      admin key rpm 2^63                       | ADMIN    | POST  | /admin/accounts/{account}/keys | {"name":"k","limits":{"rpm":9223372036854775808}} | 400 | - | rpm
+      admin key spend_cap exponent             | ADMIN    | POST  | /admin/accounts/{account}/keys | {"name":"k","limits":{"spend_cap":"1e3"}} | 400 | - | limits.spend_cap
+      admin key NUL in name                    | ADMIN    | POST  | /admin/accounts/{account}/keys | {"name":"k\\u0000"} | 400 | - | name
+      admin key NUL in a model                 | ADMIN    | POST  | /admin/accounts/{account}/keys | {"name":"k","limits":{"models":["m\\u0000"]}} | 400 | - | limits.models
+      owner key expired when made              | OWNER    | POST  | /v1/keys | {"name":"k","limits":{"expires_at":"2020-01-01T00:00:00Z"}} | 400 | - | limits.expires_at
+      owner key NUL in name                    | OWNER    | POST  | /v1/keys | {"name":"\\u0000"} | 400 | - | name
+      # the owner's queries: what PostgreSQL cannot take
+      usage from past PostgreSQL's range       | OWNER    | GET   | /v1/usage?from=%2B100000-01-01T00:00:00Z | - | 400 | - | from
+      usage cursor with a NUL                  | OWNER    | GET   | /v1/usage?cursor={cursor 1:req\\0x} | - | 400 | - | -
+      usage cursor past PostgreSQL's range     | OWNER    | GET   | /v1/usage?cursor={cursor 9223372036854775807:req_1} | - | 400 | - | -
+      # not here yet, done elsewhere for issue 9 (add rows when merged): a wrong method (405 with
+      # Allow), percent-encoded paths (/%61dmin/..., /%76%31/...), a JWT without exp
+      """;
 
   static Stream<Row> rows() {
-    Caller k = Caller.API_KEY;
-    Caller a = Caller.ADMIN;
-    Caller o = Caller.OWNER;
-    Caller p = Caller.PAYMENTS;
-    return Stream.of(
-        // --- output-token counts: a 503 (retried by SDKs) or a 500 before the bound ---
-        row(
-            "max_tokens 2^63-1",
-            k,
-            "POST",
-            CHAT,
-            chat("\"max_tokens\":" + MAX_LONG),
-            400,
-            null,
-            "max_tokens"),
-        row(
-            "max_tokens 2^63",
-            k,
-            "POST",
-            CHAT,
-            chat("\"max_tokens\":" + TWO_TO_63),
-            400,
-            null,
-            "max_tokens"),
-        row(
-            "max_tokens 10^29",
-            k,
-            "POST",
-            CHAT,
-            chat("\"max_tokens\":" + HUGE),
-            400,
-            null,
-            "max_tokens"),
-        row(
-            "max_tokens 1000001",
-            k,
-            "POST",
-            CHAT,
-            chat("\"max_tokens\":1000001"),
-            400,
-            null,
-            "max_tokens"),
-        row(
-            "max_tokens 1e30",
-            k,
-            "POST",
-            CHAT,
-            chat("\"max_tokens\":1e30"),
-            400,
-            null,
-            "max_tokens"),
-        row("max_tokens 0", k, "POST", CHAT, chat("\"max_tokens\":0"), 400, null, "max_tokens"),
-        row(
-            "max_completion_tokens 2^63-1",
-            k,
-            "POST",
-            CHAT,
-            chat("\"max_completion_tokens\":" + MAX_LONG),
-            400,
-            null,
-            "max_completion_tokens"),
-        row(
-            "max_completion_tokens 2^63",
-            k,
-            "POST",
-            CHAT,
-            chat("\"max_completion_tokens\":" + TWO_TO_63),
-            400,
-            null,
-            "max_completion_tokens"),
-        row("n 2^63", k, "POST", CHAT, chat("\"n\":" + TWO_TO_63), 400, null, "n"),
-        row("seed 10^29", k, "POST", CHAT, chat("\"seed\":" + HUGE), 400, null, "seed"),
-        row(
-            "messages max_tokens 2^63-1",
-            k,
-            "POST",
-            MESSAGES,
-            messages(MAX_LONG, ""),
-            400,
-            null,
-            null),
-        row(
-            "messages max_tokens 2^63",
-            k,
-            "POST",
-            MESSAGES,
-            messages(TWO_TO_63, ""),
-            400,
-            null,
-            null),
-        row(
-            "messages max_tokens 1000001",
-            k,
-            "POST",
-            MESSAGES,
-            messages("1000001", ""),
-            400,
-            null,
-            null),
-        row(
-            "messages budget_tokens 2^63",
-            k,
-            "POST",
-            MESSAGES,
-            messages(
-                "5000", ",\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":" + TWO_TO_63 + "}"),
-            400,
-            null,
-            null),
-        row(
-            "embeddings dimensions 2^63",
-            k,
-            "POST",
-            EMBEDDINGS,
-            "{\"model\":\"fake-paid\",\"input\":\"hi\",\"dimensions\":" + TWO_TO_63 + "}",
-            400,
-            null,
-            "dimensions"),
-        row(
-            "embeddings dimensions 2^31",
-            k,
-            "POST",
-            EMBEDDINGS,
-            "{\"model\":\"fake-paid\",\"input\":\"hi\",\"dimensions\":2147483648}",
-            400,
-            null,
-            "dimensions"),
-        // --- payment webhook: amounts, ids, currency ---
-        row(
-            "webhook amount past long",
-            p,
-            "POST",
-            WEBHOOK,
-            notice("{tx}", "\"9223372036.854775808\"", "USD"),
-            400,
-            null,
-            "amount"),
-        row(
-            "webhook amount number 2^63",
-            p,
-            "POST",
-            WEBHOOK,
-            notice("{tx}", TWO_TO_63, "USD"),
-            400,
-            null,
-            "amount"),
-        row(
-            "webhook amount past the balance's range",
-            p,
-            "POST",
-            WEBHOOK,
-            notice("{tx}", "\"9223372036.854775807\"", "USD"),
-            400,
-            null,
-            "amount"),
-        row(
-            "webhook amount arabic-indic digits",
-            p,
-            "POST",
-            WEBHOOK,
-            notice("{tx}", "\"\u0661\u0662\"", "USD"),
-            400,
-            null,
-            "amount"),
-        row(
-            "webhook amount fullwidth digits",
-            p,
-            "POST",
-            WEBHOOK,
-            notice("{tx}", "\"\uff11\uff12\"", "USD"),
-            400,
-            null,
-            "amount"),
-        row(
-            "webhook amount exponent string",
-            p,
-            "POST",
-            WEBHOOK,
-            notice("{tx}", "\"1e3\"", "USD"),
-            400,
-            null,
-            "amount"),
-        row(
-            "webhook amount exponent number",
-            p,
-            "POST",
-            WEBHOOK,
-            notice("{tx}", "1e3", "USD"),
-            400,
-            null,
-            "amount"),
-        row(
-            "webhook amount with spaces",
-            p,
-            "POST",
-            WEBHOOK,
-            notice("{tx}", "\" 12\"", "USD"),
-            400,
-            null,
-            "amount"),
-        row(
-            "webhook amount with a plus",
-            p,
-            "POST",
-            WEBHOOK,
-            notice("{tx}", "\"+12\"", "USD"),
-            400,
-            null,
-            "amount"),
-        row(
-            "webhook amount 10 decimals",
-            p,
-            "POST",
-            WEBHOOK,
-            notice("{tx}", "\"1.0000000001\"", "USD"),
-            400,
-            null,
-            "amount"),
-        row(
-            "webhook NUL in transaction_id",
-            p,
-            "POST",
-            WEBHOOK,
-            notice("{tx}\\u0000", "\"1\"", "USD"),
-            400,
-            null,
-            "transaction_id"),
-        row(
-            "webhook line break in transaction_id",
-            p,
-            "POST",
-            WEBHOOK,
-            notice("{tx}\\r\\n", "\"1\"", "USD"),
-            400,
-            null,
-            "transaction_id"),
-        row(
-            "webhook transaction_id of 201 characters",
-            p,
-            "POST",
-            WEBHOOK,
-            notice("t".repeat(201), "\"1\"", "USD"),
-            400,
-            null,
-            "transaction_id"),
-        row(
-            "webhook NUL in account_id",
-            p,
-            "POST",
-            WEBHOOK,
-            notice("{tx}", "\"1\"", "USD").replace("{account}", "{account}\\u0000"),
-            400,
-            null,
-            "account_id"),
-        row(
-            "webhook in JPY on a USD account",
-            p,
-            "POST",
-            WEBHOOK,
-            notice(JPY_TX, "\"1000\"", "JPY"),
-            422,
-            "currency_mismatch",
-            "currency"),
-        row(
-            "webhook in JPY, retried",
-            p,
-            "POST",
-            WEBHOOK,
-            notice(JPY_TX, "\"1000\"", "JPY"),
-            422,
-            "currency_mismatch",
-            "currency"),
-        // --- admin credits: the same amounts as the webhook's, and texts ---
-        row(
-            "credit amount past long",
-            a,
-            "POST",
-            CREDITS,
-            credit("\"9223372036.854775808\"", "r1"),
-            400,
-            null,
-            "amount"),
-        row(
-            "credit amount number 2^63",
-            a,
-            "POST",
-            CREDITS,
-            credit(TWO_TO_63, "r1"),
-            400,
-            null,
-            "amount"),
-        row(
-            "credit amount past the balance's range",
-            a,
-            "POST",
-            CREDITS,
-            credit("\"9223372036.854775807\"", "r-range"),
-            400,
-            null,
-            "amount"),
-        row(
-            "credit amount arabic-indic digits",
-            a,
-            "POST",
-            CREDITS,
-            credit("\"\u0661\u0662\"", "r1"),
-            400,
-            null,
-            "amount"),
-        row(
-            "credit amount exponent string",
-            a,
-            "POST",
-            CREDITS,
-            credit("\"1e3\"", "r1"),
-            400,
-            null,
-            "amount"),
-        row(
-            "credit amount exponent number",
-            a,
-            "POST",
-            CREDITS,
-            credit("1e3", "r1"),
-            400,
-            null,
-            "amount"),
-        row(
-            "credit amount negative exponent number",
-            a,
-            "POST",
-            CREDITS,
-            credit("1E-999999999", "r1"),
-            400,
-            null,
-            "amount"),
-        row(
-            "credit amount negative",
-            a,
-            "POST",
-            CREDITS,
-            credit("\"-5\"", "r1"),
-            400,
-            null,
-            "amount"),
-        row(
-            "credit amount 10 decimals",
-            a,
-            "POST",
-            CREDITS,
-            credit("0.0000000001", "r1"),
-            400,
-            null,
-            "amount"),
-        row(
-            "credit NUL in reference",
-            a,
-            "POST",
-            CREDITS,
-            credit("\"1\"", "r\\u0000"),
-            400,
-            null,
-            "reference"),
-        row(
-            "credit reference of 201 characters",
-            a,
-            "POST",
-            CREDITS,
-            credit("\"1\"", "r".repeat(201)),
-            400,
-            null,
-            "reference"),
-        row(
-            "credit line break in note",
-            a,
-            "POST",
-            CREDITS,
-            "{\"amount\":\"1\",\"reference\":\"r1\",\"type\":\"credit\",\"note\":\"a\\nINFO forged\"}",
-            400,
-            null,
-            "note"),
-        // --- admin accounts ---
-        row(
-            "account NUL in name",
-            a,
-            "POST",
-            "/admin/accounts",
-            "{\"name\":\"a\\u0000\",\"owner\":\"o\"}",
-            400,
-            null,
-            "name"),
-        row(
-            "account allowance past long",
-            a,
-            "POST",
-            "/admin/accounts",
-            "{\"name\":\"a\",\"owner\":\"o\",\"plan\":{\"allowance\":"
-                + HUGE
-                + ",\"period\":\"P1M\"}}",
-            400,
-            null,
-            "plan.allowance"),
-        row(
-            "account discount exponent",
-            a,
-            "POST",
-            "/admin/accounts",
-            "{\"name\":\"a\",\"owner\":\"o\",\"discount\":\"1e-1\"}",
-            400,
-            null,
-            "discount"),
-        row(
-            "account discount huge exponent number",
-            a,
-            "PATCH",
-            "/admin/accounts/{account}",
-            "{\"status\":\"active\",\"discount\":1e-999999999}",
-            400,
-            null,
-            "discount"),
-        // --- keys, by the admin and by the owner ---
-        row(
-            "admin key expired when made",
-            a,
-            "POST",
-            ADMIN_KEYS,
-            key("\"expires_at\":\"" + PAST + "\""),
-            400,
-            null,
-            "limits.expires_at"),
-        row(
-            "admin key expiry past PostgreSQL's range",
-            a,
-            "POST",
-            ADMIN_KEYS,
-            key("\"expires_at\":\"+1000000-01-01T00:00:00Z\""),
-            400,
-            null,
-            "limits.expires_at"),
-        row(
-            "admin key rpm 2^63",
-            a,
-            "POST",
-            ADMIN_KEYS,
-            key("\"rpm\":" + TWO_TO_63),
-            400,
-            null,
-            "rpm"),
-        row(
-            "admin key spend_cap exponent",
-            a,
-            "POST",
-            ADMIN_KEYS,
-            key("\"spend_cap\":\"1e3\""),
-            400,
-            null,
-            "limits.spend_cap"),
-        row(
-            "admin key NUL in name",
-            a,
-            "POST",
-            ADMIN_KEYS,
-            "{\"name\":\"k\\u0000\"}",
-            400,
-            null,
-            "name"),
-        row(
-            "admin key NUL in a model",
-            a,
-            "POST",
-            ADMIN_KEYS,
-            key("\"models\":[\"m\\u0000\"]"),
-            400,
-            null,
-            "limits.models"),
-        row(
-            "owner key expired when made",
-            o,
-            "POST",
-            OWNER_KEYS,
-            key("\"expires_at\":\"" + PAST + "\""),
-            400,
-            null,
-            "limits.expires_at"),
-        row(
-            "owner key NUL in name",
-            o,
-            "POST",
-            OWNER_KEYS,
-            "{\"name\":\"\\u0000\"}",
-            400,
-            null,
-            "name"));
-    // Not yet here, being done elsewhere for issue 9 (add rows when merged): a wrong method
-    // (405 with Allow), percent-encoded paths (/%61dmin/..., /%76%31/...), a JWT without exp.
+    return TABLE
+        .lines()
+        .map(String::strip)
+        .filter(line -> !line.isEmpty() && !line.startsWith("#"))
+        .map(
+            line -> {
+              String[] c = line.split(" \\| ", -1);
+              assertThat(c).as(line).hasSize(8);
+              return new Row(
+                  c[0].strip(),
+                  Caller.valueOf(c[1].strip()),
+                  c[2].strip(),
+                  expand(c[3].strip()),
+                  c[4].equals("-") ? "" : expand(c[4]),
+                  Integer.parseInt(c[5].strip()),
+                  c[6].strip().equals("-") ? null : c[6].strip(),
+                  c[7].strip().equals("-") ? null : c[7].strip());
+            });
+  }
+
+  /** The placeholders but {@code {tx}}, which is new for each request. */
+  static String expand(String text) {
+    String out =
+        text.replace("{account}", ACCOUNT)
+            .replace("{jpy tx}", JPY_TX)
+            .replace("{201 characters}", "x".repeat(201));
+    Matcher cursor = Pattern.compile("\\{cursor ([^}]*)}").matcher(out);
+    return cursor.replaceAll(
+        m ->
+            Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString(m.group(1).translateEscapes().getBytes(StandardCharsets.UTF_8)));
   }
 
   @LocalServerPort int port;
@@ -725,9 +287,8 @@ class BadInputSuiteTest {
   @MethodSource("rows")
   void isRefusedAndCostsNothing(Row row) throws InterruptedException {
     Money before = money();
-    String path = row.path().replace("{account}", ACCOUNT);
-    String body =
-        row.body().replace("{account}", ACCOUNT).replace("{tx}", "tx_" + UUID.randomUUID());
+    String path = row.path();
+    String body = row.body().replace("{tx}", "tx_" + UUID.randomUUID());
 
     Answer answer = send(row.caller(), row.method(), path, body);
 
@@ -737,7 +298,7 @@ class BadInputSuiteTest {
     JsonNode error = json.path("error");
     assertThat(error.path("type").asString()).isEqualTo("invalid_request_error");
     assertThat(error.path("message").asString()).as("message").isNotBlank();
-    if (path.startsWith(MESSAGES)) {
+    if (path.startsWith("/v1/messages")) {
       assertThat(json.path("type").asString()).as("Anthropic shape").isEqualTo("error");
     } else {
       assertThat(textOrNull(error.get("code"))).as("code").isEqualTo(row.code());
