@@ -27,6 +27,7 @@ import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -56,10 +57,6 @@ import tools.jackson.databind.JsonNode;
       "gateway.payments.reconcile-interval=1h",
       "gateway.providers.fake.type=openai",
       "gateway.providers.fake.api-key=upstream-secret",
-      "gateway.models[2].id=fake-paid",
-      "gateway.models[2].provider=fake",
-      "gateway.models[2].price.input=1.00",
-      "gateway.models[2].price.output=2.00",
       // tests here must never reach the upstream; if one does, its circuit must not hide the next
       "gateway.routing.circuit-breaker.failure-threshold=1000000"
     })
@@ -80,6 +77,11 @@ class BadInputSuiteTest {
   static void properties(DynamicPropertyRegistry registry) {
     BillingTestSupport.billingProperties(registry, ACCOUNT);
     registry.add("gateway.providers.fake.base-url", UPSTREAM::baseUrl);
+    // with the billing models above: a list is bound from one property source only
+    registry.add("gateway.models[2].id", () -> "fake-paid");
+    registry.add("gateway.models[2].provider", () -> "fake");
+    registry.add("gateway.models[2].price.input", () -> "1.00");
+    registry.add("gateway.models[2].price.output", () -> "2.00");
     registry.add("spring.security.oauth2.resourceserver.jwt.jwk-set-uri", TOKENS::jwksUri);
     registry.add("spring.security.oauth2.resourceserver.jwt.issuer-uri", () -> Tokens.ISSUER);
     registry.add("spring.security.oauth2.resourceserver.jwt.audiences", () -> Tokens.AUDIENCE);
@@ -309,6 +311,14 @@ class BadInputSuiteTest {
     }
     assertThat(money()).as("money after the refusal").isEqualTo(before);
     assertThat(UPSTREAM.pendingRequests()).as("requests that reached the upstream").isZero();
+  }
+
+  /** The rows' model exists: otherwise a row could pass on a 404 of its model's. */
+  @Test
+  void theRowsModelIsServed() {
+    Answer models = send(Caller.API_KEY, "GET", "/v1/models", "");
+    assertThat(models.status()).isEqualTo(200);
+    assertThat(models.body()).contains("\"fake-paid\"");
   }
 
   private static @Nullable String textOrNull(@Nullable JsonNode node) {
