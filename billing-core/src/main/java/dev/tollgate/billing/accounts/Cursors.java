@@ -16,6 +16,11 @@ final class Cursors {
   /** The position after which the next usage page starts. */
   record UsageKey(Instant startedAt, String requestId) {}
 
+  /** Microseconds since the epoch of 0001-01-01 and of 9999-12-31T23:59:59.999999Z. */
+  private static final long MIN_MICROS = -62_135_596_800_000_000L;
+
+  private static final long MAX_MICROS = 253_402_300_799_999_999L;
+
   private Cursors() {}
 
   static String usage(Instant startedAt, String requestId) {
@@ -29,12 +34,21 @@ final class Cursors {
     if (colon <= 0 || colon == text.length() - 1) {
       throw bad(cursor, null);
     }
+    String requestId = text.substring(colon + 1);
+    // What PostgreSQL cannot take (a NUL in text, a timestamp past its range) fails the query:
+    // refused here, as any other cursor this class did not make.
+    if (requestId.chars().anyMatch(Character::isISOControl)) {
+      throw bad(cursor, null);
+    }
     try {
       long micros = Long.parseLong(text.substring(0, colon));
+      if (micros < MIN_MICROS || micros > MAX_MICROS) {
+        throw bad(cursor, null);
+      }
       Instant startedAt =
           Instant.ofEpochSecond(
               Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
-      return new UsageKey(startedAt, text.substring(colon + 1));
+      return new UsageKey(startedAt, requestId);
     } catch (NumberFormatException e) {
       throw bad(cursor, e);
     }

@@ -4,6 +4,7 @@ import dev.tollgate.billing.internal.Sql;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.Readable;
+import io.r2dbc.spi.Statement;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -26,7 +27,11 @@ import reactor.core.publisher.Mono;
  *   <li>{@code failed}: the payment row only.
  * </ul>
  *
- * <p>The currency is recorded as given; the schema has no account currency to check it against.
+ * <p>Every account is kept in one currency, given to the constructor. A payment in any other
+ * currency is refused whatever its status: it is recorded with the refusal {@link
+ * #CURRENCY_MISMATCH} and moves nothing (no ledger entry, no balance change, never applied to
+ * Redis), so that a repeat of its transaction id is refused the same way. Never credited one to
+ * one: JPY 1000 is not USD 1000.
  */
 public final class PaymentRepository {
 
@@ -36,15 +41,19 @@ public final class PaymentRepository {
   /** The ledger reference prefix of a payment refund's debit. */
   public static final String REFUND_REFERENCE_PREFIX = "payment-refund:";
 
+  /** The refusal of a payment in another currency than the accounts'. */
+  public static final String CURRENCY_MISMATCH = "currency_mismatch";
+
   private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
 
   private static final String COLUMNS =
       "id, provider_transaction_id, account_id, amount_nanos, currency, status, applied_to_redis,"
-          + " created_at";
+          + " created_at, refusal";
 
   private static final String INSERT =
-      "INSERT INTO payments (provider_transaction_id, account_id, amount_nanos, currency, status)"
-          + " VALUES ($1, $2, $3, $4, $5)"
+      "INSERT INTO payments"
+          + " (provider_transaction_id, account_id, amount_nanos, currency, status, refusal)"
+          + " VALUES ($1, $2, $3, $4, $5, $6)"
           + " ON CONFLICT (provider_transaction_id) DO NOTHING RETURNING "
           + COLUMNS;
 
@@ -70,21 +79,37 @@ public final class PaymentRepository {
       "SELECT "
           + COLUMNS
           + " FROM payments WHERE NOT applied_to_redis AND status IN ('succeeded', 'refunded')"
-          + " ORDER BY created_at, id LIMIT $1";
+          + " AND refusal IS NULL ORDER BY created_at, id LIMIT $1";
 
   private static final String MARK_APPLIED =
       "UPDATE payments SET applied_to_redis = true"
           + " WHERE provider_transaction_id = $1 AND NOT applied_to_redis";
 
   private final ConnectionFactory connectionFactory;
+  private final String accountCurrency;
 
-  public PaymentRepository(ConnectionFactory connectionFactory) {
+  /**
+   * @param accountCurrency the currency every account is kept in (ISO 4217, e.g. {@code USD})
+   */
+  public PaymentRepository(ConnectionFactory connectionFactory, String accountCurrency) {
     this.connectionFactory = Objects.requireNonNull(connectionFactory, "connectionFactory");
+    Objects.requireNonNull(accountCurrency, "accountCurrency");
+    if (!CURRENCY.matcher(accountCurrency).matches()) {
+      throw new IllegalArgumentException(
+          "accountCurrency: '" + accountCurrency + "' (expected: an ISO 4217 code like EUR)");
+    }
+    this.accountCurrency = accountCurrency;
+  }
+
+  /** The currency every account is kept in; payments in any other are refused. */
+  public String accountCurrency() {
+    return accountCurrency;
   }
 
   /**
    * Records a payment once per provider transaction id, with its ledger entry and balance change,
-   * in one transaction.
+   * in one transaction; a payment in another currency than {@link #accountCurrency} is recorded as
+   * refused and moves nothing (see {@link PaymentRow#refused}).
    *
    * @param amountNanos {@code > 0}, in the account currency
    * @param currency ISO 4217, e.g. {@code EUR}
@@ -118,17 +143,20 @@ public final class PaymentRepository {
       throw new IllegalArgumentException(
           "status: '" + status + "' (expected: succeeded, failed or refunded)");
     }
+    boolean foreign = !currency.equals(accountCurrency);
     return Sql.inTransaction(
         connectionFactory,
         connection ->
             Sql.rows(
-                    connection
-                        .createStatement(INSERT)
-                        .bind(0, providerTransactionId)
-                        .bind(1, accountId)
-                        .bind(2, amountNanos)
-                        .bind(3, currency)
-                        .bind(4, status),
+                    bindRefusal(
+                        connection
+                            .createStatement(INSERT)
+                            .bind(0, providerTransactionId)
+                            .bind(1, accountId)
+                            .bind(2, amountNanos)
+                            .bind(3, currency)
+                            .bind(4, status),
+                        foreign),
                     PaymentRepository::toRow)
                 .next()
                 .flatMap(inserted -> apply(connection, inserted))
@@ -176,7 +204,15 @@ public final class PaymentRepository {
         .map(n -> n > 0);
   }
 
+  private static Statement bindRefusal(Statement insert, boolean foreign) {
+    Sql.bind(insert, 5, foreign ? CURRENCY_MISMATCH : null, String.class);
+    return insert;
+  }
+
   private static Mono<PaymentResult> apply(Connection connection, PaymentRow payment) {
+    if (payment.refused()) {
+      return Mono.just(new PaymentResult(payment, false, null));
+    }
     boolean topUp = payment.status().equals("succeeded");
     if (!topUp && !payment.status().equals("refunded")) {
       return Mono.just(new PaymentResult(payment, false, null));
@@ -246,6 +282,7 @@ public final class PaymentRepository {
         Sql.text(row, "currency"),
         Sql.text(row, "status"),
         Objects.requireNonNull(row.get("applied_to_redis", Boolean.class), "applied_to_redis"),
-        Sql.instant(row, "created_at"));
+        Sql.instant(row, "created_at"),
+        row.get("refusal", String.class));
   }
 }

@@ -24,7 +24,7 @@ class AccountDeletionTest {
     db = TestDatabase.create();
     deletion = new AccountDeletion(db.pool);
     keys = new ApiKeyRepository(db.pool);
-    payments = new PaymentRepository(db.pool);
+    payments = new PaymentRepository(db.pool, "EUR");
   }
 
   @AfterAll

@@ -25,7 +25,7 @@ class PaymentRepositoryTest {
   @BeforeAll
   static void setUp() {
     db = TestDatabase.create();
-    payments = new PaymentRepository(db.pool);
+    payments = new PaymentRepository(db.pool, "EUR");
   }
 
   @AfterAll
@@ -126,13 +126,46 @@ class PaymentRepositoryTest {
     String account = Fixtures.newAccount(db, 7);
     String tx = tx();
 
-    PaymentResult result = payments.record(tx, account, EUR_10, "USD", "failed").block(TIMEOUT);
+    PaymentResult result = payments.record(tx, account, EUR_10, "EUR", "failed").block(TIMEOUT);
 
     assertThat(result.repeated()).isFalse();
     assertThat(result.balanceNanos()).isNull();
     assertThat(result.payment().status()).isEqualTo("failed");
     assertThat(balance(account)).isEqualTo(7);
     assertThat(count("SELECT count(*) FROM ledger_entries WHERE account_id = ?", account)).isZero();
+  }
+
+  @Test
+  void aPaymentInAnotherCurrencyIsRecordedAsRefusedAndMovesNothingAlsoOnARepeat() {
+    String account = Fixtures.newAccount(db, 11);
+    String tx = tx();
+
+    PaymentResult first =
+        payments.record(tx, account, 1_000_000_000_000L, "JPY", "succeeded").block(TIMEOUT);
+    PaymentResult repeat =
+        payments.record(tx, account, 1_000_000_000_000L, "JPY", "succeeded").block(TIMEOUT);
+
+    assertThat(first.repeated()).isFalse();
+    assertThat(first.balanceNanos()).isNull();
+    assertThat(first.payment().refusal()).isEqualTo(PaymentRepository.CURRENCY_MISMATCH);
+    assertThat(repeat.repeated()).isTrue();
+    assertThat(repeat.payment().refused()).isTrue();
+    assertThat(balance(account)).isEqualTo(11);
+    assertThat(count("SELECT count(*) FROM ledger_entries WHERE account_id = ?", account)).isZero();
+    assertThat(
+            count(
+                "SELECT count(*) FROM payments WHERE provider_transaction_id = ?"
+                    + " AND refusal = 'currency_mismatch'",
+                tx))
+        .isEqualTo(1);
+    StepVerifier.create(payments.unapplied(1000).filter(p -> p.accountId().equals(account)))
+        .expectComplete()
+        .verify(TIMEOUT);
+    // the same transaction id in the right currency is not a retry: it conflicts
+    StepVerifier.create(payments.record(tx, account, 1_000_000_000_000L, "EUR", "succeeded"))
+        .expectError(IllegalStateException.class)
+        .verify(TIMEOUT);
+    assertThat(balance(account)).isEqualTo(11);
   }
 
   @Test
@@ -176,6 +209,9 @@ class PaymentRepositoryTest {
     assertThatThrownBy(() -> payments.record(" ", "a", 1, "EUR", "succeeded"))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> payments.unapplied(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new PaymentRepository(db.pool, "usd"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("ISO 4217");
   }
 
   @Test

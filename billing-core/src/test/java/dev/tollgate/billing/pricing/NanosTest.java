@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class NanosTest {
 
@@ -13,7 +15,8 @@ class NanosTest {
     assertThat(Nanos.parse("3")).isEqualTo(3_000_000_000L);
     assertThat(Nanos.parse("0.000000001")).isEqualTo(1L);
     assertThat(Nanos.parse("0")).isZero();
-    assertThat(Nanos.parse(" 12.5 ")).isEqualTo(12_500_000_000L);
+    assertThat(Nanos.parse("12.5")).isEqualTo(12_500_000_000L);
+    assertThat(Nanos.parse("007.10")).isEqualTo(7_100_000_000L);
     assertThat(Nanos.parse("1.5000000000")).isEqualTo(1_500_000_000L);
     assertThat(Nanos.parse("9223372036.854775807")).isEqualTo(Long.MAX_VALUE);
   }
@@ -32,10 +35,59 @@ class NanosTest {
         .hasMessage("amount: '-1' (expected: >= 0)");
     assertThatThrownBy(() -> Nanos.parse("1,5"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("expected: a plain decimal number");
+        .hasMessageContaining("expected: a plain decimal of ASCII digits");
     assertThatThrownBy(() -> Nanos.parse("9223372036.854775808"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("expected: at most 9223372036.854775807");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(
+      strings = {
+        "",
+        " 12.5",
+        "12.5 ",
+        "+1",
+        "1e3",
+        "1E3",
+        "1.5e2",
+        "0x10",
+        "1.",
+        ".5",
+        "1..5",
+        "1.2.3",
+        "1_000",
+        "1 000",
+        "1,5",
+        "\u0661\u0662",
+        "\uff11\uff12",
+        "1\u0000",
+        "NaN",
+        "Infinity",
+        "-",
+        "--1",
+        "\u09e7"
+      })
+  void rejectsAnythingButPlainAsciiDecimals(String text) {
+    assertThatThrownBy(() -> Nanos.parse(text))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("(expected: a plain decimal of ASCII digits");
+  }
+
+  @Test
+  void rejectsAmountsPastTheRangeWithoutOverflowing() {
+    for (String text :
+        new String[] {
+          "9223372037",
+          "18446744073709551616",
+          "99999999999999999999999999999999.5",
+          "1" + "0".repeat(5000)
+        }) {
+      assertThatThrownBy(() -> Nanos.parse(text))
+          .as(text)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("(expected: at most 9223372036.854775807)");
+    }
   }
 
   @Test

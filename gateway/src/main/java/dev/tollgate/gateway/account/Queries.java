@@ -15,6 +15,9 @@ final class Queries {
   /** Rows per page when the request does not say. */
   static final int DEFAULT_LIMIT = 100;
 
+  private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+  private static final Instant LATEST = Instant.parse("+10000-01-01T00:00:00Z");
+
   private Queries() {}
 
   static int limit(ServerRequest request, int max) {
@@ -39,12 +42,22 @@ final class Queries {
     if (text.isEmpty() || text.get().isBlank()) {
       return null;
     }
+    Instant at;
     try {
-      return Instant.parse(text.get());
+      at = Instant.parse(text.get());
     } catch (DateTimeParseException e) {
-      throw GatewayException.badRequest(
-          name, name + ": '" + text.get() + "' (expected: an instant like 2026-01-31T00:00:00Z)");
+      at = null;
     }
+    // PostgreSQL's timestamps run from 4713 BC to 294276 AD: past them a query fails, not a 400.
+    if (at == null || at.isBefore(EARLIEST) || !at.isBefore(LATEST)) {
+      throw GatewayException.badRequest(
+          name,
+          name
+              + ": '"
+              + text.get()
+              + "' (expected: an instant like 2026-01-31T00:00:00Z, in the years 1 to 9999)");
+    }
+    return at;
   }
 
   /** billing-core refuses bad arguments (a bad cursor, from after to) synchronously: a 400. */

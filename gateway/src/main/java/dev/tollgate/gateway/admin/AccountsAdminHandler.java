@@ -18,6 +18,7 @@ import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.gateway.api.GatewayException;
 import dev.tollgate.gateway.api.JsonBodies;
 import dev.tollgate.gateway.auth.KeyRevocations;
+import io.r2dbc.spi.R2dbcException;
 import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -39,6 +40,9 @@ final class AccountsAdminHandler {
 
   /** Admin credits' ledger references live in their own namespace, apart from payment ids. */
   static final String REFERENCE_PREFIX = "admin:";
+
+  /** PostgreSQL's SQLSTATE for a number past its column type, e.g. a balance past bigint. */
+  private static final String NUMERIC_VALUE_OUT_OF_RANGE = "22003";
 
   private final AccountRepository accounts;
   private final HoldStore holds;
@@ -121,6 +125,9 @@ final class AccountsAdminHandler {
 
   Mono<ServerResponse> update(ServerRequest request) {
     String id = request.pathVariable("id");
+    if (!isAccountId(id)) {
+      return Mono.error(unknownAccount(id));
+    }
     return JsonBodies.readExactObject(request, AdminJson.MAX_BODY_BYTES)
         .flatMap(
             body -> {
@@ -172,6 +179,18 @@ final class AccountsAdminHandler {
         .map(balance -> false)
         .defaultIfEmpty(true)
         .onErrorMap(
+            e ->
+                e instanceof R2dbcException r2dbc
+                    && NUMERIC_VALUE_OUT_OF_RANGE.equals(r2dbc.getSqlState()),
+            e ->
+                GatewayException.badRequest(
+                    "amount",
+                    "amount: "
+                        + decimal(amount).toPlainString()
+                        + " would take the balance past "
+                        + decimal(Long.MAX_VALUE).toPlainString()
+                        + " (expected: a smaller amount)"))
+        .onErrorMap(
             IllegalStateException.class,
             e ->
                 new GatewayException(
@@ -210,14 +229,23 @@ final class AccountsAdminHandler {
   }
 
   private Mono<AccountRow> existing(String id) {
+    if (!isAccountId(id)) {
+      return Mono.error(unknownAccount(id));
+    }
     return accounts
         .find(id)
         .filter(row -> row.status() != AccountStatus.DELETED)
         .switchIfEmpty(Mono.error(() -> unknownAccount(id)));
   }
 
+  /** Whether {@code id} could name a stored account (PostgreSQL refuses a NUL in text). */
+  static boolean isAccountId(String id) {
+    return JsonBodies.isStorable(id, JsonBodies.MAX_TEXT_LENGTH);
+  }
+
   static GatewayException unknownAccount(String id) {
-    return GatewayException.notFound("No account '" + id + "'.");
+    String shown = isAccountId(id) ? id : "(not an account id)";
+    return GatewayException.notFound("No account '" + shown + "'.");
   }
 
   private static AccountStatus status(String text) {

@@ -11,6 +11,7 @@ import dev.tollgate.billing.accounts.ApiKeyRow;
 import dev.tollgate.billing.accounts.ApiKeys;
 import dev.tollgate.billing.accounts.KeyLimits;
 import dev.tollgate.gateway.api.GatewayException;
+import dev.tollgate.gateway.api.JsonBodies;
 import dev.tollgate.gateway.auth.KeyRevocations;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -31,6 +32,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class ApiKeyIssuer {
 
+  private static final Instant LATEST_EXPIRY = Instant.parse("+10000-01-01T00:00:00Z");
+
   private final ApiKeyRepository keys;
   private final KeyRevocations revocations;
 
@@ -47,6 +50,9 @@ public final class ApiKeyIssuer {
    */
   public Mono<ObjectNode> create(String accountId, JsonNode body) {
     Objects.requireNonNull(accountId, "accountId");
+    if (!AccountsAdminHandler.isAccountId(accountId)) {
+      return Mono.error(AccountsAdminHandler.unknownAccount(accountId));
+    }
     String name = optionalText(body, "name");
     KeyLimits limits = limits(body.get("limits"));
     // SecureRandom may read /dev/urandom: off the event loop.
@@ -73,6 +79,9 @@ public final class ApiKeyIssuer {
    */
   public Mono<Void> revoke(String keyId) {
     Objects.requireNonNull(keyId, "keyId");
+    if (!JsonBodies.isStorable(keyId, JsonBodies.MAX_TEXT_LENGTH)) {
+      return Mono.error(GatewayException.notFound("No key with that id."));
+    }
     return keys.revokeReturningHash(keyId)
         .switchIfEmpty(Mono.error(() -> GatewayException.notFound("No key '" + keyId + "'.")))
         .flatMap(revocations::revoked);
@@ -100,6 +109,33 @@ public final class ApiKeyIssuer {
     return out;
   }
 
+  /**
+   * A key's expiry: an instant after {@code now} (a key that is expired when made is a mistake, not
+   * a key) and before the year 10000 (PostgreSQL's timestamps end in the year 294276, and no key
+   * needs more).
+   */
+  static Instant expiresAt(String text, Instant now) {
+    Instant at;
+    try {
+      at = Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      at = null;
+    }
+    if (at == null || !at.isBefore(LATEST_EXPIRY)) {
+      throw GatewayException.badRequest(
+          "limits.expires_at",
+          "limits.expires_at: '"
+              + text
+              + "' (expected: an instant like 2026-12-31T00:00:00Z, before the year 10000)");
+    }
+    if (!at.isAfter(now)) {
+      throw GatewayException.badRequest(
+          "limits.expires_at",
+          "limits.expires_at: '" + text + "' is past (expected: an instant after " + now + ")");
+    }
+    return at;
+  }
+
   private static KeyLimits limits(@Nullable JsonNode node) {
     if (node == null || node.isNull()) {
       return KeyLimits.NONE;
@@ -120,22 +156,11 @@ public final class ApiKeyIssuer {
           throw GatewayException.badRequest(
               "limits.models", "limits.models: " + model + " (expected: a model name)");
         }
-        models.add(model.asString());
+        models.add(AdminJson.text(model, "limits.models"));
       }
     }
-    Instant expiresAt = null;
     String expires = optionalText(node, "expires_at");
-    if (expires != null) {
-      try {
-        expiresAt = Instant.parse(expires);
-      } catch (DateTimeParseException e) {
-        throw GatewayException.badRequest(
-            "limits.expires_at",
-            "limits.expires_at: '"
-                + expires
-                + "' (expected: an instant like 2026-12-31T00:00:00Z)");
-      }
-    }
+    Instant expiresAt = expires == null ? null : expiresAt(expires, Instant.now());
     return new KeyLimits(
         spendCap == null || spendCap.isNull() ? null : amount(spendCap, "limits.spend_cap"),
         optionalPositiveInt(node, "rpm"),

@@ -9,6 +9,17 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class ChatRequests {
 
+  /**
+   * The most output tokens a request may ask for ({@code max_tokens}, {@code
+   * max_completion_tokens}, and Anthropic's {@code max_tokens} on {@code /v1/messages}): above what
+   * any model produces in one answer, far below what would overflow a reservation. A larger value
+   * is a 400 before anything is reserved.
+   */
+  public static final long MAX_OUTPUT_TOKENS = 1_000_000;
+
+  /** OpenAI's own bound on {@code n}, the number of choices. */
+  public static final long MAX_CHOICES = 128;
+
   private ChatRequests() {}
 
   /**
@@ -43,8 +54,10 @@ public final class ChatRequests {
       throw GatewayException.badRequest(
           "stream", "stream: " + stream + " (expected: true or false)");
     }
-    positiveInteger(body, "max_tokens");
-    positiveInteger(body, "max_completion_tokens");
+    JsonBodies.integer(body, "max_tokens", 1, MAX_OUTPUT_TOKENS);
+    JsonBodies.integer(body, "max_completion_tokens", 1, MAX_OUTPUT_TOKENS);
+    JsonBodies.integer(body, "n", 1, MAX_CHOICES);
+    JsonBodies.integer(body, "seed", Long.MIN_VALUE, Long.MAX_VALUE);
     return model.asString();
   }
 
@@ -63,15 +76,5 @@ public final class ChatRequests {
 
   public static boolean wantsUsage(ObjectNode body) {
     return body.path("stream_options").path("include_usage").asBoolean(false);
-  }
-
-  private static void positiveInteger(ObjectNode body, String name) {
-    JsonNode value = body.get(name);
-    if (value == null || value.isNull()) {
-      return;
-    }
-    if (!value.isIntegralNumber() || value.asLong() <= 0) {
-      throw GatewayException.badRequest(name, name + ": " + value + " (expected: an integer > 0)");
-    }
   }
 }

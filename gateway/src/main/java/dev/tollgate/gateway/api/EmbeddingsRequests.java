@@ -10,6 +10,9 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class EmbeddingsRequests {
 
+  /** The most {@code dimensions} a request may ask for: above every embedding model's output. */
+  public static final long MAX_DIMENSIONS = 65_536;
+
   private EmbeddingsRequests() {}
 
   /**
@@ -33,13 +36,7 @@ public final class EmbeddingsRequests {
       throw GatewayException.badRequest(
           "encoding_format", "encoding_format: " + format + " (expected: \"float\" or \"base64\")");
     }
-    JsonNode dimensions = body.get("dimensions");
-    if (dimensions != null
-        && !dimensions.isNull()
-        && (!dimensions.isIntegralNumber() || dimensions.asLong() <= 0)) {
-      throw GatewayException.badRequest(
-          "dimensions", "dimensions: " + dimensions + " (expected: an integer > 0)");
-    }
+    JsonBodies.integer(body, "dimensions", 1, MAX_DIMENSIONS);
     return model.asString();
   }
 

@@ -1,6 +1,8 @@
 package dev.tollgate.gateway.messages;
 
+import dev.tollgate.gateway.api.ChatRequests;
 import dev.tollgate.gateway.api.GatewayException;
+import dev.tollgate.gateway.api.JsonBodies;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -30,12 +32,9 @@ final class MessagesRequests {
     if (!model.isString() || model.asString().isBlank()) {
       throw bad("model", "model: " + model + " (expected: a non-empty string)");
     }
-    JsonNode maxTokens = body.get("max_tokens");
-    if (maxTokens == null || maxTokens.isNull()) {
+    Long maxTokens = JsonBodies.integer(body, "max_tokens", 1, ChatRequests.MAX_OUTPUT_TOKENS);
+    if (maxTokens == null) {
       throw bad("max_tokens", "max_tokens: Field required");
-    }
-    if (!maxTokens.isIntegralNumber() || maxTokens.asLong() < 1) {
-      throw bad("max_tokens", "max_tokens: " + maxTokens + " (expected: an integer >= 1)");
     }
     JsonNode messages = body.get("messages");
     if (messages == null || messages.isNull()) {
@@ -68,11 +67,14 @@ final class MessagesRequests {
     number(body, "top_p");
     JsonNode thinking = body.path("thinking");
     if (thinking.isObject() && "enabled".equals(thinking.path("type").asString(""))) {
-      JsonNode budget = thinking.get("budget_tokens");
-      if (budget == null
-          || !budget.isIntegralNumber()
-          || budget.asLong() < MIN_THINKING_BUDGET
-          || budget.asLong() >= maxTokens.asLong()) {
+      Long budget =
+          JsonBodies.integer(
+              thinking,
+              "budget_tokens",
+              "thinking.budget_tokens",
+              MIN_THINKING_BUDGET,
+              Math.max(MIN_THINKING_BUDGET, maxTokens - 1));
+      if (budget == null || budget >= maxTokens) {
         throw bad(
             "thinking.budget_tokens",
             "thinking.budget_tokens: "

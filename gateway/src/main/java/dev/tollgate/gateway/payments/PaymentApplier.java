@@ -32,12 +32,16 @@ public final class PaymentApplier {
   }
 
   /**
-   * Applies the payment once; a failed payment moves nothing.
+   * Applies the payment once; a failed or refused payment moves nothing.
    *
-   * @return whether the payment is now marked applied (false: failed payment, or marked before)
+   * @return whether the payment is now marked applied (false: failed or refused payment, or marked
+   *     before)
    */
   public Mono<Boolean> apply(PaymentRow payment) {
     Objects.requireNonNull(payment, "payment");
+    if (payment.refused()) {
+      return Mono.just(false);
+    }
     long delta =
         switch (payment.status()) {
           case "succeeded" -> payment.amountNanos();

@@ -4,6 +4,7 @@ import dev.tollgate.adapter.Json;
 import dev.tollgate.billing.accounts.PaymentRepository;
 import dev.tollgate.billing.pricing.Nanos;
 import dev.tollgate.gateway.api.GatewayException;
+import dev.tollgate.gateway.api.JsonBodies;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -14,14 +15,15 @@ import tools.jackson.core.JsonToken;
 /**
  * A payment provider's notice, as signed: {@code
  * {"transaction_id","account_id","amount","currency","status"}}. The amount is read from the
- * notice's own text (a JSON string or number) and parsed exactly; it never passes through a double.
+ * notice's own text (a JSON string or number) by {@link Nanos#parse}, exactly and strictly (ASCII
+ * digits, no sign or exponent, at most 9 decimals); it never passes through a double.
  *
  * @param amountNanos {@code > 0}, in the account currency
  */
 public record PaymentNotice(
     String transactionId, String accountId, long amountNanos, String currency, String status) {
 
-  private static final int MAX_ID_LENGTH = 200;
+  private static final int MAX_ID_LENGTH = JsonBodies.MAX_TEXT_LENGTH;
   private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
 
   /**
@@ -93,20 +95,14 @@ public record PaymentNotice(
     return value;
   }
 
+  /** An id the notice names: stored in PostgreSQL, so no NUL or other control character. */
   private static String id(Map<String, String> fields, String name) {
     String value = required(fields, name);
-    if (value.isBlank() || value.length() > MAX_ID_LENGTH) {
+    if (value.isBlank()) {
       throw GatewayException.badRequest(
-          name,
-          "'"
-              + name
-              + "': "
-              + value.length()
-              + " characters (expected: 1 to "
-              + MAX_ID_LENGTH
-              + ").");
+          name, "'" + name + "': blank (expected: 1 to " + MAX_ID_LENGTH + " characters).");
     }
-    return value;
+    return JsonBodies.text(name, value, MAX_ID_LENGTH);
   }
 
   private static long amount(String text) {

@@ -3,8 +3,11 @@ package dev.tollgate.gateway.payments;
 import dev.tollgate.adapter.Json;
 import dev.tollgate.billing.accounts.PaymentRepository;
 import dev.tollgate.billing.accounts.PaymentResult;
+import dev.tollgate.billing.accounts.PaymentRow;
+import dev.tollgate.billing.pricing.Nanos;
 import dev.tollgate.gateway.api.GatewayException;
 import io.r2dbc.spi.R2dbcDataIntegrityViolationException;
+import io.r2dbc.spi.R2dbcException;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -26,6 +29,10 @@ import tools.jackson.databind.node.ObjectNode;
  * records the payment in PostgreSQL (durable first, once per transaction id), then applies it to
  * the cached balance in Redis. A Redis failure after the commit still answers 200: the payment is
  * recorded, and the {@link PaymentReconciler} applies it.
+ *
+ * <p>A notice in another currency than the accounts' is recorded as refused and answered 422 {@code
+ * currency_mismatch}, the first time and on every repeat; nothing is credited. An amount that would
+ * take the balance past what a {@code bigint} holds is a 400 and records nothing.
  */
 public final class PaymentWebhookHandler {
 
@@ -34,6 +41,7 @@ public final class PaymentWebhookHandler {
 
   private static final Logger log = LoggerFactory.getLogger(PaymentWebhookHandler.class);
   private static final String FOREIGN_KEY_VIOLATION = "23503";
+  private static final String NUMERIC_VALUE_OUT_OF_RANGE = "22003";
 
   private final @Nullable WebhookSignature signature;
   private final PaymentRepository payments;
@@ -87,8 +95,17 @@ public final class PaymentWebhookHandler {
                     ? unknownAccount(notice.accountId())
                     : e)
         .onErrorMap(
+            e ->
+                e instanceof R2dbcException r2dbc
+                    && NUMERIC_VALUE_OUT_OF_RANGE.equals(r2dbc.getSqlState()),
+            e -> balanceOutOfRange(notice))
+        .onErrorMap(
             PaymentWebhookHandler::isConflictingRepeat, e -> conflict(notice.transactionId()))
-        .flatMap(result -> applyToRedis(result).thenReturn(result))
+        .flatMap(
+            result ->
+                result.payment().refused()
+                    ? Mono.error(refused(result.payment(), payments.accountCurrency()))
+                    : applyToRedis(result).thenReturn(result))
         .flatMap(PaymentWebhookHandler::answer);
   }
 
@@ -153,6 +170,33 @@ public final class PaymentWebhookHandler {
         "account_not_found",
         "account_id",
         "The account '" + accountId + "' does not exist.");
+  }
+
+  private static GatewayException refused(PaymentRow payment, String accountCurrency) {
+    return new GatewayException(
+        422,
+        "invalid_request_error",
+        "currency_mismatch",
+        "currency",
+        "currency: '"
+            + payment.currency()
+            + "' (expected: "
+            + accountCurrency
+            + ", the accounts' currency). The transaction '"
+            + payment.providerTransactionId()
+            + "' is recorded as refused and credited nothing; a repeat gets this same answer.");
+  }
+
+  private static GatewayException balanceOutOfRange(PaymentNotice notice) {
+    return GatewayException.badRequest(
+        "amount",
+        "amount: "
+            + Nanos.format(notice.amountNanos())
+            + " would take the balance of account '"
+            + notice.accountId()
+            + "' past "
+            + Nanos.format(Long.MAX_VALUE)
+            + " (expected: a smaller amount)");
   }
 
   private static GatewayException conflict(String transactionId) {

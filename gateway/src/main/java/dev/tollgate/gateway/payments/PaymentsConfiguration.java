@@ -4,6 +4,8 @@ import static org.springframework.web.reactive.function.server.RequestPredicates
 
 import dev.tollgate.billing.accounts.PaymentRepository;
 import dev.tollgate.billing.redis.HoldStore;
+import dev.tollgate.gateway.billing.BillingProperties;
+import dev.tollgate.gateway.config.InvalidConfigurationException;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Clock;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -25,8 +27,16 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 public class PaymentsConfiguration {
 
   @Bean
-  PaymentRepository paymentRepository(ConnectionPool connections) {
-    return new PaymentRepository(connections);
+  PaymentRepository paymentRepository(ConnectionPool connections, BillingProperties billing) {
+    try {
+      return new PaymentRepository(connections, billing.currency());
+    } catch (IllegalArgumentException e) {
+      throw new InvalidConfigurationException(
+          "gateway.billing.currency: '"
+              + billing.currency()
+              + "' (expected: an ISO 4217 code like USD)",
+          e);
+    }
   }
 
   @Bean

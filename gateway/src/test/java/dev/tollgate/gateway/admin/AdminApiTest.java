@@ -7,6 +7,10 @@ import dev.tollgate.billing.redis.AccountState;
 import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.gateway.billing.BillingTestSupport;
 import dev.tollgate.gateway.support.TestServices;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.BeforeEach;
@@ -257,13 +261,20 @@ class AdminApiTest {
   }
 
   @Test
-  void anExpiredKeyIsRefused() {
+  void anExpiredKeyIsRefused() throws SQLException {
     String id = newAccount();
     credit(id, "1");
-    String expired = Instant.now().minusSeconds(1).toString();
-    String key =
-        newKey(id, "{\"limits\":{\"expires_at\":\"" + expired + "\"}}").path("key").asString();
-    chat(key, 401);
+    String soon = Instant.now().plusSeconds(3600).toString();
+    JsonNode created = newKey(id, "{\"limits\":{\"expires_at\":\"" + soon + "\"}}");
+    // A key cannot be made expired (400, below): its expiry passes while it is stored.
+    try (Connection c = DriverManager.getConnection(TestServices.jdbcUrl(), "postgres", "");
+        PreparedStatement s =
+            c.prepareStatement(
+                "UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = ?")) {
+      s.setString(1, created.path("id").asString());
+      assertThat(s.executeUpdate()).isEqualTo(1);
+    }
+    chat(created.path("key").asString(), 401);
   }
 
   @Test
@@ -276,6 +287,11 @@ class AdminApiTest {
     error(
         admin.post().uri(uri),
         "{\"limits\":{\"expires_at\":\"tomorrow\"}}",
+        400,
+        "limits.expires_at");
+    error(
+        admin.post().uri(uri),
+        "{\"limits\":{\"expires_at\":\"" + Instant.now().minusSeconds(1) + "\"}}",
         400,
         "limits.expires_at");
     error(admin.post().uri("/admin/accounts/acct_nope/keys"), "{}", 404, null);

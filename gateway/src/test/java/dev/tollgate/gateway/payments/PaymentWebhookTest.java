@@ -33,6 +33,7 @@ import tools.jackson.databind.JsonNode;
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
       "gateway.billing.demo.balance=1.00",
+      "gateway.billing.currency=EUR",
       "gateway.billing.reaper-interval=1h",
       "gateway.payments.reconcile-interval=1h",
       "logging.level.dev.tollgate.usage=WARN"
@@ -190,6 +191,17 @@ class PaymentWebhookTest {
       notice(tx, ACCOUNT, "\"ten\"", "succeeded"),
       notice(tx, ACCOUNT, "\"1.00\"", "pending"),
       notice(tx, ACCOUNT, "\"1.00\"", "succeeded").replace("\"EUR\"", "\"euro\""),
+      notice(tx, ACCOUNT, "\"\u0661\u0662\"", "succeeded"),
+      notice(tx, ACCOUNT, "\"1e3\"", "succeeded"),
+      notice(tx, ACCOUNT, "1e3", "succeeded"),
+      notice(tx, ACCOUNT, "\" 12\"", "succeeded"),
+      notice(tx, ACCOUNT, "\"+12\"", "succeeded"),
+      notice(tx, ACCOUNT, "\"9223372036.854775808\"", "succeeded"),
+      notice(tx, ACCOUNT, "92233720368547758070", "succeeded"),
+      notice(tx + "\\u0000", ACCOUNT, "\"1.00\"", "succeeded"),
+      notice(tx + "\\n", ACCOUNT, "\"1.00\"", "succeeded"),
+      notice("x".repeat(201), ACCOUNT, "\"1.00\"", "succeeded"),
+      notice(tx, ACCOUNT + "\\u0000", "\"1.00\"", "succeeded"),
     };
     for (String body : bodies) {
       Answer answer = post(body, signed(body));
@@ -197,6 +209,48 @@ class PaymentWebhookTest {
       assertThat(answer.body().path("error").path("type").asString())
           .isEqualTo("invalid_request_error");
     }
+    assertThat(queryLong("SELECT count(*) FROM payments WHERE provider_transaction_id = ?", tx))
+        .isZero();
+  }
+
+  @Test
+  void aNoticeInAnotherCurrencyIsRefusedAndRecordedSoThatARetryIsRefusedToo() {
+    String tx = tx();
+    long pgBefore = pgBalance(ACCOUNT);
+    long redisBefore = redisBalance(ACCOUNT);
+    String body = notice(tx, ACCOUNT, "\"1000\"", "succeeded").replace("\"EUR\"", "\"JPY\"");
+
+    for (int attempt = 0; attempt < 2; attempt++) {
+      Answer answer = post(body, signed(body));
+      assertThat(answer.status()).as("attempt %d", attempt).isEqualTo(422);
+      JsonNode error = answer.body().path("error");
+      assertThat(error.path("type").asString()).isEqualTo("invalid_request_error");
+      assertThat(error.path("code").asString()).isEqualTo("currency_mismatch");
+      assertThat(error.path("param").asString()).isEqualTo("currency");
+      assertThat(error.path("message").asString()).contains("'JPY'", "(expected: EUR");
+    }
+    assertThat(pgBalance(ACCOUNT)).isEqualTo(pgBefore);
+    assertThat(redisBalance(ACCOUNT)).isEqualTo(redisBefore);
+    assertThat(queryLong("SELECT count(*) FROM ledger_entries WHERE reference = ?", tx)).isZero();
+    assertThat(queryString("SELECT refusal FROM payments WHERE provider_transaction_id = ?", tx))
+        .isEqualTo(PaymentRepository.CURRENCY_MISMATCH);
+    assertThat(applied(tx)).isFalse();
+    // the reconciler never applies it either
+    reconciler.reconcileOnce().block(Duration.ofSeconds(10));
+    assertThat(redisBalance(ACCOUNT)).isEqualTo(redisBefore);
+    assertThat(applied(tx)).isFalse();
+  }
+
+  @Test
+  void anAmountThatWouldTakeTheBalancePastTheRangeIs400AndRecordsNothing() {
+    String tx = tx();
+    long pgBefore = pgBalance(ACCOUNT);
+    String body = notice(tx, ACCOUNT, "\"9223372036.854775807\"", "succeeded");
+
+    Answer answer = post(body, signed(body));
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.body().path("error").path("param").asString()).isEqualTo("amount");
+    assertThat(pgBalance(ACCOUNT)).isEqualTo(pgBefore);
     assertThat(queryLong("SELECT count(*) FROM payments WHERE provider_transaction_id = ?", tx))
         .isZero();
   }
