@@ -108,13 +108,21 @@ class NginxInFrontOfTwoGatewaysIT {
           .isEqualTo(200);
 
       List<Future<Relayed>> after = new ArrayList<>();
+      // Spread over the drain, so that some arrive as A's short streams end and its connections
+      // to nginx close.
       for (int i = 0; i < STREAMS_PER_KIND; i++) {
         after.add(threads.submit(() -> stream(nginx.port(), "mock-short", new CountDownLatch(1))));
+        TimeUnit.MILLISECONDS.sleep(500);
       }
       List<Relayed> newOnes = collect(after);
       List<Relayed> streams = collect(running);
       assertThat(a.awaitExit(SHUTDOWN_PHASE.plusSeconds(60))).as("A's exit code").isEqualTo(143);
 
+      // The usage line is logged when the stream's ending has been handled, just after its last
+      // byte went out: wait for all of them.
+      List<Relayed> all = new ArrayList<>(streams);
+      all.addAll(newOnes);
+      awaitUsageLines(all, a, b);
       String logA = a.output();
       String logB = b.output();
       for (Relayed s : newOnes) {
@@ -150,8 +158,6 @@ class NginxInFrontOfTwoGatewaysIT {
         }
       }
       assertThat(wholeLong).as("a long stream finished on B and was charged").isPositive();
-      List<Relayed> all = new ArrayList<>(streams);
-      all.addAll(newOnes);
       for (Relayed s : all) {
         long charged = charged(s.requestId);
         assertThat(charged).as("charge of %s", s.requestId).isPositive();
@@ -159,6 +165,7 @@ class NginxInFrontOfTwoGatewaysIT {
           assertThat(charged).as("charge of cut stream %s", s.requestId).isLessThan(wholeLong);
         }
       }
+      assertThat(a.errors()).as("ERROR lines of A").isEmpty();
       assertThat(b.errors()).as("ERROR lines of B").isEmpty();
     }
   }
@@ -229,6 +236,26 @@ class NginxInFrontOfTwoGatewaysIT {
       // nginx closes the client's connection when the gateway cut the stream
     }
     return s;
+  }
+
+  private static void awaitUsageLines(List<Relayed> streams, GatewayProcess a, GatewayProcess b)
+      throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      String logs = a.output() + b.output();
+      List<String> missing =
+          streams.stream()
+              .map(r -> r.requestId)
+              .filter(id -> !logs.contains("request=" + id))
+              .toList();
+      if (missing.isEmpty()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no usage line after 10 s for " + missing);
+      }
+      TimeUnit.MILLISECONDS.sleep(100);
+    }
   }
 
   private int status(int port, String path) throws IOException, InterruptedException {
