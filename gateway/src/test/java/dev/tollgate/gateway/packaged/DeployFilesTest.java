@@ -176,6 +176,26 @@ class DeployFilesTest {
   }
 
   @Test
+  void theContainerPortsAreThePortsTheGatewayListensOn() {
+    Map<String, Object> ports = new java.util.HashMap<>();
+    for (Object port : list(DeployFiles.gatewayContainer().get("ports"))) {
+      ports.put((String) map(port).get("name"), map(port).get("containerPort"));
+    }
+    Map<String, Object> configuration = configMapGatewayYaml();
+    assertThat(ports.get("http")).isEqualTo(at(configuration, "server", "port"));
+    assertThat(ports.get("management"))
+        .isEqualTo(at(configuration, "management", "server", "port"));
+    for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+      assertThat(at(DeployFiles.gatewayContainer(), probe, "httpGet", "port"))
+          .as(probe + " on the management port")
+          .isEqualTo("management");
+    }
+    assertThat(at(DeployFiles.k8s("k8s/service.yaml", "Service"), "spec", "ports"))
+        .asString()
+        .contains("targetPort=http");
+  }
+
+  @Test
   void theOtherKubernetesObjectsSelectTheDeploymentsPods() {
     Object labels =
         at(
