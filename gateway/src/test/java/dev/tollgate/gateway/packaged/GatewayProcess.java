@@ -106,10 +106,6 @@ final class GatewayProcess implements AutoCloseable {
     process.destroy();
   }
 
-  boolean isAlive() {
-    return process.isAlive();
-  }
-
   /** The exit code once the process has exited, waiting at most {@code timeout}. */
   int awaitExit(Duration timeout) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
