@@ -34,11 +34,13 @@ final class GatewayProcess implements AutoCloseable {
   private final Process process;
   private final Path log;
   private final int port;
+  private final int managementPort;
 
-  private GatewayProcess(Process process, Path log, int port) {
+  private GatewayProcess(Process process, Path log, int port, int managementPort) {
     this.process = process;
     this.log = log;
     this.port = port;
+    this.managementPort = managementPort;
   }
 
   /**
@@ -75,7 +77,10 @@ final class GatewayProcess implements AutoCloseable {
         if (!port.find()) {
           throw new IllegalStateException("started, but no port in " + log);
         }
-        return new GatewayProcess(process, log, Integer.parseInt(port.group(1)));
+        int main = Integer.parseInt(port.group(1));
+        // With management.server.port set, the actuator's server starts second.
+        int management = port.find() ? Integer.parseInt(port.group(1)) : main;
+        return new GatewayProcess(process, log, main, management);
       }
       if (!process.isAlive()) {
         throw new IllegalStateException(
@@ -89,6 +94,24 @@ final class GatewayProcess implements AutoCloseable {
 
   int port() {
     return port;
+  }
+
+  /** The actuator's port: {@link #port()} unless {@code management.server.port} is set. */
+  int managementPort() {
+    return managementPort;
+  }
+
+  /** SIGTERM without waiting: the shutdown runs while the caller watches it. */
+  void terminate() {
+    process.destroy();
+  }
+
+  /** The exit code once the process has exited, waiting at most {@code timeout}. */
+  int awaitExit(Duration timeout) throws InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException("still running after " + timeout + "; output in " + log);
+    }
+    return process.exitValue();
   }
 
   /** Lines logged at ERROR level (Spring Boot's console format). */
