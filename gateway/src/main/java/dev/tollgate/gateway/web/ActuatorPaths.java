@@ -1,0 +1,59 @@
+package dev.tollgate.gateway.web;
+
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.autoconfigure.web.server.ManagementPortType;
+import org.springframework.boot.actuate.endpoint.EndpointId;
+import org.springframework.boot.actuate.endpoint.web.PathMappedEndpoints;
+import org.springframework.core.env.Environment;
+import org.springframework.stereotype.Component;
+
+/**
+ * Which actuator paths are private. On the public port only the liveness and readiness probes
+ * ({@code /actuator/health/liveness}, {@code /actuator/health/readiness}) are open; every other
+ * actuator path (health details, metrics, prometheus, the links page) needs the admin credential
+ * ({@code admin.AdminAuthFilter}). With {@code management.server.port} set to a port of its own the
+ * public port serves no actuator at all and the management port, private by deployment, needs
+ * nothing.
+ */
+@Component
+public final class ActuatorPaths {
+
+  private final boolean onPublicPort;
+  private final ObjectProvider<PathMappedEndpoints> endpoints;
+
+  public ActuatorPaths(Environment environment, ObjectProvider<PathMappedEndpoints> endpoints) {
+    this.onPublicPort = ManagementPortType.get(environment) == ManagementPortType.SAME;
+    this.endpoints = Objects.requireNonNull(endpoints, "endpoints");
+  }
+
+  /** Whether the routed path is an actuator path that needs the admin credential. */
+  public boolean needsAdmin(String routedPath) {
+    PathMappedEndpoints mapped = onPublicPort ? endpoints.getIfAvailable() : null;
+    if (mapped == null || isProbe(mapped, routedPath)) {
+      return false;
+    }
+    String base = mapped.getBasePath();
+    if (!base.isEmpty()) {
+      return under(routedPath, base);
+    }
+    for (String path : mapped.getAllPaths()) {
+      if (under(routedPath, path)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isProbe(PathMappedEndpoints mapped, String routedPath) {
+    @Nullable String health = mapped.getPath(EndpointId.of("health"));
+    return health != null
+        && (routedPath.equals(health + "/liveness") || routedPath.equals(health + "/readiness"));
+  }
+
+  private static boolean under(String path, String prefix) {
+    return path.startsWith(prefix)
+        && (path.length() == prefix.length() || path.charAt(prefix.length()) == '/');
+  }
+}
