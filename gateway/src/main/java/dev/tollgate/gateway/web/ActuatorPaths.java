@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.web;
 
+import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
@@ -20,8 +21,14 @@ import org.springframework.stereotype.Component;
 @Component
 public final class ActuatorPaths {
 
+  /** What is private, read once from the actuator's mappings. */
+  private record Private(String base, List<String> endpoints, List<String> probes) {}
+
+  private static final Private NOTHING = new Private("", List.of(), List.of());
+
   private final boolean onPublicPort;
   private final ObjectProvider<PathMappedEndpoints> endpoints;
+  private volatile @Nullable Private resolved;
 
   public ActuatorPaths(Environment environment, ObjectProvider<PathMappedEndpoints> endpoints) {
     this.onPublicPort = ManagementPortType.get(environment) == ManagementPortType.SAME;
@@ -30,15 +37,14 @@ public final class ActuatorPaths {
 
   /** Whether the routed path is an actuator path that needs the admin credential. */
   public boolean needsAdmin(String routedPath) {
-    PathMappedEndpoints mapped = onPublicPort ? endpoints.getIfAvailable() : null;
-    if (mapped == null || isProbe(mapped, routedPath)) {
+    Private paths = paths();
+    if (paths.probes().contains(routedPath)) {
       return false;
     }
-    String base = mapped.getBasePath();
-    if (!base.isEmpty()) {
-      return under(routedPath, base);
+    if (!paths.base().isEmpty()) {
+      return under(routedPath, paths.base());
     }
-    for (String path : mapped.getAllPaths()) {
+    for (String path : paths.endpoints()) {
       if (under(routedPath, path)) {
         return true;
       }
@@ -46,10 +52,23 @@ public final class ActuatorPaths {
     return false;
   }
 
-  private static boolean isProbe(PathMappedEndpoints mapped, String routedPath) {
-    @Nullable String health = mapped.getPath(EndpointId.of("health"));
-    return health != null
-        && (routedPath.equals(health + "/liveness") || routedPath.equals(health + "/readiness"));
+  private Private paths() {
+    Private paths = resolved;
+    if (paths == null) {
+      PathMappedEndpoints mapped = onPublicPort ? endpoints.getIfAvailable() : null;
+      if (mapped == null) {
+        paths = NOTHING;
+      } else {
+        String health = mapped.getPath(EndpointId.of("health"));
+        paths =
+            new Private(
+                mapped.getBasePath(),
+                List.copyOf(mapped.getAllPaths()),
+                health == null ? List.of() : List.of(health + "/liveness", health + "/readiness"));
+      }
+      resolved = paths;
+    }
+    return paths;
   }
 
   private static boolean under(String path, String prefix) {
