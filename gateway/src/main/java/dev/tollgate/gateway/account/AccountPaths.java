@@ -1,6 +1,7 @@
 package dev.tollgate.gateway.account;
 
 import dev.tollgate.billing.accounts.ApiKeys;
+import dev.tollgate.gateway.web.RequestPaths;
 import java.util.List;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpRequest;
@@ -22,7 +23,7 @@ public final class AccountPaths {
 
   private AccountPaths() {}
 
-  /** Whether the path is one of {@link #PATHS}. */
+  /** Whether the routed path ({@link RequestPaths#routed}) is one of {@link #PATHS}. */
   public static boolean matches(String path) {
     if (path.startsWith(KEYS)) {
       return path.length() > KEYS.length() && path.indexOf('/', KEYS.length()) < 0;
@@ -35,7 +36,7 @@ public final class AccountPaths {
    * ({@code sk-gw-...}): a JWT, to be checked by the resource server.
    */
   public static boolean takesJwt(ServerHttpRequest request) {
-    if (!matches(request.getPath().value())) {
+    if (!matches(RequestPaths.routed(request))) {
       return false;
     }
     String authorization = request.getHeaders().getFirst(HttpHeaders.AUTHORIZATION);

@@ -2,7 +2,7 @@ package dev.tollgate.gateway.account;
 
 import dev.tollgate.gateway.admin.AdminCredentials;
 import dev.tollgate.gateway.api.GatewayException;
-import org.jspecify.annotations.Nullable;
+import dev.tollgate.gateway.web.RequestPaths;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.context.annotation.Bean;
@@ -12,7 +12,6 @@ import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
 import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
-import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
@@ -33,12 +32,13 @@ import reactor.core.publisher.Mono;
  * AccountRoutes}).
  *
  * <p>Two chains: the JWT chain, for requests that {@link AccountPaths#takesJwt take a JWT} and
- * admin requests whose bearer is not the master key ({@link AdminCredentials#takesJwt}), demands a
- * valid one, with the {@code admin} scope on admin paths; every other request passes a permit-all
- * chain that adds nothing (no CSRF, sessions, login pages or security headers), so the data plane
- * ({@code ApiKeyAuthFilter}), the admin API ({@code AdminAuthFilter}) and webhooks behave as
- * without Spring Security. Refusals are errors that {@code OpenAiErrorHandler} answers in the
- * OpenAI shape.
+ * admin requests whose bearer is not the master key ({@link AdminCredentials#takesJwt}: the admin
+ * API and the private actuator paths), demands a valid one, with the {@code admin} scope where
+ * {@link AdminCredentials#guards} (paths read as the router matches them: {@link
+ * RequestPaths#routed}); every other request passes a permit-all chain that adds nothing (no CSRF,
+ * sessions, login pages or security headers), so the data plane ({@code ApiKeyAuthFilter}), the
+ * admin API ({@code AdminAuthFilter}) and webhooks behave as without Spring Security. Refusals are
+ * errors that {@code OpenAiErrorHandler} answers in the OpenAI shape.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableWebFluxSecurity
@@ -58,7 +58,10 @@ public class AccountSecurityConfiguration {
                         || admin.takesJwt(exchange.getRequest()))
                 ? MatchResult.match()
                 : MatchResult.notMatch();
-    ServerAuthenticationEntryPoint entryPoint = AccountSecurityConfiguration::unauthorized;
+    ServerWebExchangeMatcher guarded =
+        exchange ->
+            admin.guards(exchange.getRequest()) ? MatchResult.match() : MatchResult.notMatch();
+    ServerAuthenticationEntryPoint entryPoint = (exchange, e) -> unauthorized(exchange, admin);
     ServerAccessDeniedHandler deniedHandler =
         (exchange, denied) ->
             Mono.error(
@@ -67,14 +70,16 @@ public class AccountSecurityConfiguration {
                     "permission_error",
                     "forbidden",
                     null,
-                    AdminCredentials.isAdminPath(exchange.getRequest().getPath().value())
+                    AdminCredentials.isAdminPath(RequestPaths.routed(exchange.getRequest()))
                         ? "The admin API needs a token with the 'admin' scope."
-                        : "This token may not use the account API."));
+                        : admin.guards(exchange.getRequest())
+                            ? "This endpoint needs a token with the 'admin' scope."
+                            : "This token may not use the account API."));
     quiet(http.securityMatcher(takesJwt))
         .authorizeExchange(
             exchanges ->
                 exchanges
-                    .pathMatchers("/admin", "/admin/**")
+                    .matchers(guarded)
                     .hasAuthority(AdminCredentials.ADMIN_AUTHORITY)
                     .anyExchange()
                     .authenticated())
@@ -132,8 +137,7 @@ public class AccountSecurityConfiguration {
   }
 
   private static Mono<Void> unauthorized(
-      org.springframework.web.server.ServerWebExchange exchange,
-      @Nullable AuthenticationException e) {
+      org.springframework.web.server.ServerWebExchange exchange, AdminCredentials admin) {
     exchange.getResponse().getHeaders().set(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
     return Mono.error(
         new GatewayException(
@@ -141,9 +145,9 @@ public class AccountSecurityConfiguration {
             "invalid_request_error",
             "invalid_token",
             null,
-            (AdminCredentials.isAdminPath(exchange.getRequest().getPath().value())
+            (AdminCredentials.isAdminPath(RequestPaths.routed(exchange.getRequest()))
                     ? "The admin API"
-                    : "The account API")
+                    : admin.guards(exchange.getRequest()) ? "This endpoint" : "The account API")
                 + " needs 'Authorization: Bearer <token>' with a valid, unexpired token"
                 + " from the configured identity provider."));
   }

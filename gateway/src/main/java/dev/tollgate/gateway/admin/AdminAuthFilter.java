@@ -1,6 +1,7 @@
 package dev.tollgate.gateway.admin;
 
 import dev.tollgate.gateway.api.GatewayException;
+import dev.tollgate.gateway.web.RequestPaths;
 import java.util.Objects;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.Ordered;
@@ -13,10 +14,11 @@ import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
 
 /**
- * Guards {@code /admin/**}: the master key from {@code Authorization: Bearer <key>}, compared in
- * constant time, or a JWT with the {@code admin} scope, which Spring Security's resource server has
- * already checked (see {@code AccountSecurityConfiguration}) when this filter runs. With neither a
- * master key nor a JWT decoder configured the admin API does not exist: 404.
+ * Guards {@code /admin/**} and the private actuator paths ({@link AdminCredentials#guards}): the
+ * master key from {@code Authorization: Bearer <key>}, compared in constant time, or a JWT with the
+ * {@code admin} scope, which Spring Security's resource server has already checked (see {@code
+ * AccountSecurityConfiguration}) when this filter runs. With neither a master key nor a JWT decoder
+ * configured the admin API (and the private actuator) does not exist: 404.
  */
 @Component
 public class AdminAuthFilter implements WebFilter, Ordered {
@@ -35,14 +37,16 @@ public class AdminAuthFilter implements WebFilter, Ordered {
 
   @Override
   public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-    String path = exchange.getRequest().getPath().value();
-    if (!AdminCredentials.isAdminPath(path)) {
+    if (!credentials.guards(exchange.getRequest())) {
       return chain.filter(exchange);
     }
     if (!credentials.masterKeyEnabled() && !jwtEnabled) {
       return Mono.error(
           GatewayException.notFound(
-              "Unknown request URL: " + exchange.getRequest().getMethod() + " " + path));
+              "Unknown request URL: "
+                  + exchange.getRequest().getMethod()
+                  + " "
+                  + exchange.getRequest().getPath().value()));
     }
     if (credentials.presentsMasterKey(exchange.getRequest())) {
       return chain.filter(exchange);
@@ -54,7 +58,10 @@ public class AdminAuthFilter implements WebFilter, Ordered {
             Mono.error(
                 () ->
                     GatewayException.unauthorized(
-                        "The admin API needs 'Authorization: Bearer <master key>' or a token"
+                        (AdminCredentials.isAdminPath(RequestPaths.routed(exchange.getRequest()))
+                                ? "The admin API"
+                                : "This endpoint")
+                            + " needs 'Authorization: Bearer <master key>' or a token"
                             + " with the 'admin' scope.")))
         .flatMap(admin -> chain.filter(exchange));
   }

@@ -1,5 +1,7 @@
 package dev.tollgate.gateway.admin;
 
+import dev.tollgate.gateway.web.ActuatorPaths;
+import dev.tollgate.gateway.web.RequestPaths;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Objects;
@@ -9,9 +11,11 @@ import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.stereotype.Component;
 
 /**
- * Who may use the admin API: the holder of {@code gateway.admin.master-key}, or a JWT from the
- * configured identity provider carrying the scope {@code admin}. Decides which admin requests the
- * master key covers, so that the security chain checks only the others as JWTs.
+ * Who may use the admin API and the private actuator paths ({@link ActuatorPaths}): the holder of
+ * {@code gateway.admin.master-key}, or a JWT from the configured identity provider carrying the
+ * scope {@code admin}. Decides which guarded requests the master key covers, so that the security
+ * chain checks only the others as JWTs. Paths are read as the router matches them ({@link
+ * RequestPaths#routed}).
  */
 @Component
 public final class AdminCredentials {
@@ -24,15 +28,23 @@ public final class AdminCredentials {
   private static final String BEARER = "Bearer ";
 
   private final byte[] masterKey;
+  private final ActuatorPaths actuator;
 
-  public AdminCredentials(AdminProperties properties) {
+  public AdminCredentials(AdminProperties properties, ActuatorPaths actuator) {
     Objects.requireNonNull(properties, "properties");
     this.masterKey = properties.masterKey().getBytes(StandardCharsets.UTF_8);
+    this.actuator = Objects.requireNonNull(actuator, "actuator");
   }
 
-  /** Whether the path belongs to the admin API. */
-  public static boolean isAdminPath(String path) {
-    return path.equals("/admin") || path.startsWith("/admin/");
+  /** Whether the routed path ({@link RequestPaths#routed}) belongs to the admin API. */
+  public static boolean isAdminPath(String routedPath) {
+    return routedPath.equals("/admin") || routedPath.startsWith("/admin/");
+  }
+
+  /** Whether the request needs the admin credential: the admin API or a private actuator path. */
+  public boolean guards(ServerHttpRequest request) {
+    String path = RequestPaths.routed(request);
+    return isAdminPath(path) || actuator.needsAdmin(path);
   }
 
   /** Whether a master key is configured. */
@@ -50,13 +62,12 @@ public final class AdminCredentials {
   }
 
   /**
-   * Whether the request is for the admin API with a bearer token that is not the master key: a JWT,
-   * for the resource server to check (and for the {@code admin} scope to allow).
+   * Whether the request {@link #guards needs the admin credential} and carries a bearer token that
+   * is not the master key: a JWT, for the resource server to check (and for the {@code admin} scope
+   * to allow).
    */
   public boolean takesJwt(ServerHttpRequest request) {
-    return isAdminPath(request.getPath().value())
-        && bearer(request) != null
-        && !presentsMasterKey(request);
+    return bearer(request) != null && guards(request) && !presentsMasterKey(request);
   }
 
   private static @Nullable String bearer(ServerHttpRequest request) {

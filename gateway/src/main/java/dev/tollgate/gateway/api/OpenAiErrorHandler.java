@@ -1,8 +1,12 @@
 package dev.tollgate.gateway.api;
 
 import dev.tollgate.adapter.UpstreamException;
+import dev.tollgate.gateway.web.AllowedMethods;
 import dev.tollgate.gateway.web.RequestIds;
+import dev.tollgate.gateway.web.RequestPaths;
 import io.lettuce.core.RedisException;
+import java.util.Objects;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +25,8 @@ import reactor.core.publisher.Mono;
 /**
  * The one place that turns exceptions into HTTP answers, with the statuses client SDKs expect: in
  * the OpenAI error shape, or in the Anthropic one on the Anthropic Messages endpoint ({@link
- * AnthropicErrors#appliesTo}). Runs before Spring's default handler.
+ * AnthropicErrors#appliesTo}). Runs before Spring's default handler. A known path asked with a
+ * method it does not answer is a 405 with {@code Allow} ({@link AllowedMethods}), not a 404.
  */
 @Component
 @Order(-2)
@@ -32,6 +37,12 @@ public class OpenAiErrorHandler implements WebExceptionHandler {
   /** How long a client is asked to wait before retrying a 503 (Redis or PostgreSQL away). */
   static final String RETRY_AFTER_UNAVAILABLE_SECONDS = "1";
 
+  private final AllowedMethods allowedMethods;
+
+  public OpenAiErrorHandler(AllowedMethods allowedMethods) {
+    this.allowedMethods = Objects.requireNonNull(allowedMethods, "allowedMethods");
+  }
+
   @Override
   public Mono<Void> handle(ServerWebExchange exchange, Throwable error) {
     ServerHttpResponse response = exchange.getResponse();
@@ -39,10 +50,13 @@ public class OpenAiErrorHandler implements WebExceptionHandler {
       return Mono.error(error);
     }
     // Redis failing outside billing's own mapping (rate limits, concurrency slots): the same 503.
-    Throwable ex = error instanceof RedisException ? GatewayException.billingUnavailable() : error;
+    Throwable ex =
+        error instanceof RedisException
+            ? GatewayException.billingUnavailable()
+            : methodNotAllowed(exchange, error);
     int status = statusOf(ex);
     byte[] body;
-    if (AnthropicErrors.appliesTo(exchange.getRequest().getPath().value())) {
+    if (AnthropicErrors.appliesTo(RequestPaths.routed(exchange.getRequest()))) {
       body = AnthropicErrors.body(status, messageOf(exchange, ex, status), requestIdOf(exchange));
     } else {
       body =
@@ -66,6 +80,35 @@ public class OpenAiErrorHandler implements WebExceptionHandler {
     }
     headers.setContentLength(body.length);
     return response.writeWith(Mono.just(response.bufferFactory().wrap(body)));
+  }
+
+  /**
+   * A 404 of the router on a path that other methods answer becomes a 405 with {@code Allow};
+   * anything else stays as it is.
+   */
+  private Throwable methodNotAllowed(ServerWebExchange exchange, Throwable ex) {
+    if (!(ex instanceof ResponseStatusException e) || e.getStatusCode().value() != 404) {
+      return ex;
+    }
+    Set<String> allowed = allowedMethods.allowed(exchange.getRequest());
+    String method = exchange.getRequest().getMethod().name();
+    if (allowed.isEmpty() || allowed.contains(method)) {
+      return ex;
+    }
+    String allow = String.join(", ", allowed);
+    exchange.getResponse().getHeaders().set(HttpHeaders.ALLOW, allow);
+    return new GatewayException(
+        405,
+        "invalid_request_error",
+        "method_not_allowed",
+        null,
+        "Method "
+            + method
+            + " is not allowed on "
+            + exchange.getRequest().getPath().value()
+            + " (expected: "
+            + allow
+            + ").");
   }
 
   private static int statusOf(Throwable ex) {

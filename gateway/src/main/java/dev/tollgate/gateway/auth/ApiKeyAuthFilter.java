@@ -2,6 +2,7 @@ package dev.tollgate.gateway.auth;
 
 import dev.tollgate.gateway.account.AccountPaths;
 import dev.tollgate.gateway.api.GatewayException;
+import dev.tollgate.gateway.web.RequestPaths;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -49,7 +50,7 @@ public class ApiKeyAuthFilter implements WebFilter, Ordered {
 
   @Override
   public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-    if (!exchange.getRequest().getPath().value().startsWith("/v1/")) {
+    if (!isDataPlane(RequestPaths.routed(exchange.getRequest()))) {
       return chain.filter(exchange);
     }
     // The account owner's API with a JWT: Spring Security's resource server checks that one.
@@ -75,6 +76,11 @@ public class ApiKeyAuthFilter implements WebFilter, Ordered {
     Duration delay = throttle.recordFailure(exchange.getRequest().getRemoteAddress());
     Mono<ApiKey> refusal = Mono.error(GatewayException.invalidKey());
     return delay.isZero() ? refusal : Mono.delay(delay).then(refusal);
+  }
+
+  /** Whether the routed path ({@link RequestPaths#routed}) is under {@code /v1}. */
+  static boolean isDataPlane(String routedPath) {
+    return routedPath.equals("/v1") || routedPath.startsWith("/v1/");
   }
 
   /** The key of an authenticated exchange. */

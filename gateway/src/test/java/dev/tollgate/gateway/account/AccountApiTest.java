@@ -553,7 +553,8 @@ class AccountApiTest {
             .isBadRequest()
             .expectBody(String.class)
             .returnResult();
-    assertOpenAiError(json(result), null);
+    // Refused before the firewall, by CanonicalPathFilter.
+    assertOpenAiError(json(result), "invalid_path");
   }
 
   void models(String key, int status) {

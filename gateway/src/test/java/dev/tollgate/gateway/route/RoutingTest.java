@@ -33,9 +33,15 @@ import tools.jackson.databind.JsonNode;
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     // tests switch metrics export off by default; the Prometheus page is part of what is checked
-    properties = "management.prometheus.metrics.export.enabled=true")
+    properties = {
+      "management.prometheus.metrics.export.enabled=true",
+      // The actuator beyond the probes needs the admin credential (web.ActuatorPaths).
+      "gateway.admin.master-key=" + RoutingTest.MASTER_KEY
+    })
 @Import(RoutingTestSupport.Sink.class)
 class RoutingTest extends RoutingTestSupport {
+
+  static final String MASTER_KEY = "routing-test-master-key-0123456789";
 
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
@@ -243,7 +249,7 @@ class RoutingTest extends RoutingTestSupport {
   }
 
   @Test
-  void deploymentHealthIsVisibleAtTheActuatorEndpointsWithoutAnApiKey() {
+  void deploymentHealthIsVisibleAtTheActuatorEndpointsWithTheAdminCredential() {
     assertThat(get("/actuator/health")).contains("\"status\":\"UP\"");
     assertThat(get("/actuator/metrics/tollgate.deployment.circuit.state"))
         .contains("\"name\":\"tollgate.deployment.circuit.state\"")
@@ -262,6 +268,7 @@ class RoutingTest extends RoutingTestSupport {
         .build()
         .get()
         .uri(path)
+        .header("Authorization", "Bearer " + MASTER_KEY)
         .exchange()
         .expectStatus()
         .isOk()

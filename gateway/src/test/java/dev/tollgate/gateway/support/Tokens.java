@@ -12,6 +12,7 @@ import com.nimbusds.jwt.SignedJWT;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
@@ -30,6 +31,7 @@ public final class Tokens {
   private final RSAKey key;
   private final RSAKey stranger;
   private final DisposableServer jwks;
+  private final AtomicInteger jwksFetches = new AtomicInteger();
 
   public Tokens() {
     try {
@@ -50,15 +52,44 @@ public final class Tokens {
                 routes ->
                     routes.get(
                         "/jwks",
-                        (request, response) ->
-                            response
-                                .header("content-type", "application/json")
-                                .sendString(Mono.just(body))))
+                        (request, response) -> {
+                          jwksFetches.incrementAndGet();
+                          return response
+                              .header("content-type", "application/json")
+                              .sendString(Mono.just(body));
+                        }))
             .bindNow();
   }
 
   public String jwksUri() {
     return "http://127.0.0.1:" + jwks.port() + "/jwks";
+  }
+
+  /** How many times the JWK set has been fetched. */
+  public int jwksFetches() {
+    return jwksFetches.get();
+  }
+
+  /** A token signed by a key the JWK set does not have, under key id {@code kid}. */
+  public String unknownKeyId(String subject, String kid) {
+    try {
+      RSAKey unknown = new RSAKeyGenerator(2048).keyID(kid).generate();
+      return sign(unknown, subject, ISSUER, AUDIENCE, Duration.ofMinutes(5));
+    } catch (JOSEException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A validly signed token without {@code exp}. */
+  public String withoutExpiry(String subject) {
+    JWTClaimsSet claims =
+        new JWTClaimsSet.Builder()
+            .subject(subject)
+            .issuer(ISSUER)
+            .audience(AUDIENCE)
+            .issueTime(Date.from(Instant.now()))
+            .build();
+    return sign(key, claims);
   }
 
   public String valid(String subject) {
@@ -109,6 +140,10 @@ public final class Tokens {
             .expirationTime(Date.from(now.plus(lifetime)))
             .claim("scope", scope)
             .build();
+    return sign(signer, claims);
+  }
+
+  private static String sign(RSAKey signer, JWTClaimsSet claims) {
     SignedJWT jwt =
         new SignedJWT(
             new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(signer.getKeyID()).build(), claims);
