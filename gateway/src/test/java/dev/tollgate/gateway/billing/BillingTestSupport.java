@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.billing.redis.AccountState;
 import dev.tollgate.billing.redis.HoldStore;
+import dev.tollgate.gateway.support.RedisTopology;
 import dev.tollgate.gateway.support.TestServices;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -64,11 +65,17 @@ public abstract class BillingTestSupport {
    * PostgreSQL of this test JVM, and {@code account} as the demo account the key pays from.
    */
   public static void billingProperties(DynamicPropertyRegistry registry, String account) {
+    billingProperties(registry, account, RedisTopology.STANDALONE);
+  }
+
+  /** As {@link #billingProperties(DynamicPropertyRegistry, String)}, on the given Redis. */
+  public static void billingProperties(
+      DynamicPropertyRegistry registry, String account, RedisTopology redis) {
     for (String p : PRICED_MOCKS) {
       int eq = p.indexOf('=');
       registry.add(p.substring(0, eq), () -> p.substring(eq + 1));
     }
-    registry.add("spring.data.redis.url", () -> TestServices.REDIS_URL);
+    redis.register(registry);
     registry.add("spring.r2dbc.url", TestServices::r2dbcUrl);
     registry.add("gateway.billing.redis-prefix", () -> TestServices.REDIS_PREFIX);
     registry.add("gateway.billing.demo.id", () -> account);

@@ -66,6 +66,29 @@ public final class LocalRedisCluster {
     return run(command);
   }
 
+  /** The port of the master that serves {@code slot} now, from {@code CLUSTER NODES}. */
+  public int portOfSlot(int slot) {
+    for (String line : cli("CLUSTER", "NODES").split("\n")) {
+      String[] fields = line.trim().split(" ");
+      if (fields.length < 9 || !fields[2].contains("master")) {
+        continue;
+      }
+      for (int i = 8; i < fields.length; i++) {
+        if (fields[i].startsWith("[")) {
+          continue; // a slot being migrated or imported
+        }
+        String[] range = fields[i].split("-");
+        int from = Integer.parseInt(range[0]);
+        int to = range.length > 1 ? Integer.parseInt(range[1]) : from;
+        if (slot >= from && slot <= to) {
+          String address = fields[1].substring(0, fields[1].indexOf('@'));
+          return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+        }
+      }
+    }
+    throw new IllegalStateException("no master serves slot " + slot);
+  }
+
   private static LocalRedisCluster start() {
     try {
       Path dir = Files.createTempDirectory("tollgate-redis-cluster");
