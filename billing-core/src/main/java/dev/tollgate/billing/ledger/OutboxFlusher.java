@@ -39,6 +39,10 @@ import reactor.core.publisher.Mono;
  * and the flusher retries after a back-off. Entries left pending by a consumer that died are
  * claimed ({@code XAUTOCLAIM}) once idle for long enough.
  *
+ * <p>On Redis Cluster the bucket streams are spread over the masters by their hash tags; every
+ * command here names one stream, so with a cluster connection each goes to the master that owns
+ * that bucket, and one flusher consumes the streams of every node.
+ *
  * <p>The loop ({@link #start()}) never blocks: it waits with {@code Mono.delay} on Reactor's
  * parallel scheduler and does its I/O on the Redis and R2DBC event loops.
  */

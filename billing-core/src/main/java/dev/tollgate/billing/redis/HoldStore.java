@@ -5,7 +5,7 @@ import io.lettuce.core.KeyValue;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.reactive.RedisReactiveCommands;
+import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,6 +26,11 @@ import reactor.core.publisher.Mono;
  *
  * <p>Amounts are nano-units. The scripts add and subtract with exact 64-bit {@code HINCRBY} but
  * compare in Lua doubles, exact up to 2^53 nano-units (about 9 million currency units) per account.
+ *
+ * <p>Takes the commands common to one server and Redis Cluster ({@link
+ * RedisClusterReactiveCommands}: a standalone connection's {@code reactive()} and a cluster
+ * connection's alike); every command and script names keys of one bucket, so on a cluster each goes
+ * whole to the master owning that bucket's slot.
  */
 public final class HoldStore {
 
@@ -46,7 +51,7 @@ public final class HoldStore {
   };
   private static final String[] REAP_FIELDS = {"acct", "key", "model", "provider", "created_at"};
 
-  private final RedisReactiveCommands<String, String> redis;
+  private final RedisClusterReactiveCommands<String, String> redis;
   private final BillingKeys keys;
   private final Duration creditMarkerTtl;
   private final Clock clock;
@@ -62,7 +67,7 @@ public final class HoldStore {
     this(Objects.requireNonNull(connection, "connection").reactive(), keys);
   }
 
-  public HoldStore(RedisReactiveCommands<String, String> redis, BillingKeys keys) {
+  public HoldStore(RedisClusterReactiveCommands<String, String> redis, BillingKeys keys) {
     this(redis, keys, DEFAULT_CREDIT_MARKER_TTL, Clock.systemUTC());
   }
 
@@ -72,7 +77,7 @@ public final class HoldStore {
    * @param clock the time a hold records as its request's start
    */
   public HoldStore(
-      RedisReactiveCommands<String, String> redis,
+      RedisClusterReactiveCommands<String, String> redis,
       BillingKeys keys,
       Duration creditMarkerTtl,
       Clock clock) {

@@ -1,7 +1,6 @@
 package dev.tollgate.gateway.auth;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.reactive.RedisReactiveCommands;
+import dev.tollgate.gateway.redis.RedisConnections;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.util.Objects;
@@ -13,23 +12,19 @@ import reactor.core.publisher.Mono;
  * Tells every instance's {@link CachingKeyStore} what to forget, over Redis pub/sub: the hashes of
  * revoked keys on {@code <prefix>:keys:revoked}, the ids of accounts whose status changed on {@code
  * <prefix>:accounts:changed}. Each instance subscribes at start-up (Lettuce re-subscribes after a
- * reconnect); a message lost meanwhile is covered by the cache's entry lifetime.
+ * reconnect); a message lost meanwhile is covered by the cache's entry lifetime. On Redis Cluster
+ * each instance subscribes on one node and publishes on one node, maybe another: the cluster
+ * forwards every {@code PUBLISH} to all its nodes.
  */
 public final class KeyRevocations implements SmartLifecycle {
 
-  private final RedisClient client;
-  private final RedisReactiveCommands<String, String> redis;
+  private final RedisConnections redis;
   private final CachingKeyStore cache;
   private final String revokedChannel;
   private final String accountsChannel;
   private volatile @Nullable StatefulRedisPubSubConnection<String, String> subscription;
 
-  public KeyRevocations(
-      RedisClient client,
-      RedisReactiveCommands<String, String> redis,
-      String redisPrefix,
-      CachingKeyStore cache) {
-    this.client = Objects.requireNonNull(client, "client");
+  public KeyRevocations(RedisConnections redis, String redisPrefix, CachingKeyStore cache) {
     this.redis = Objects.requireNonNull(redis, "redis");
     this.cache = Objects.requireNonNull(cache, "cache");
     this.revokedChannel = redisPrefix + ":keys:revoked";
@@ -39,19 +34,19 @@ public final class KeyRevocations implements SmartLifecycle {
   /** Evicts the key here and publishes its hash to every instance. */
   public Mono<Void> revoked(String keyHash) {
     cache.evictHash(keyHash);
-    return redis.publish(revokedChannel, keyHash).then();
+    return redis.reactive().publish(revokedChannel, keyHash).then();
   }
 
   /** Evicts the account's keys here and tells every instance to do the same. */
   public Mono<Void> accountChanged(String accountId) {
     cache.evictAccount(accountId);
-    return redis.publish(accountsChannel, accountId).then();
+    return redis.reactive().publish(accountsChannel, accountId).then();
   }
 
   /** Subscribes before the server takes traffic, so no revocation after start-up is missed. */
   @Override
   public void start() {
-    StatefulRedisPubSubConnection<String, String> connection = client.connectPubSub();
+    StatefulRedisPubSubConnection<String, String> connection = redis.connectPubSub();
     connection.addListener(
         new RedisPubSubAdapter<>() {
           @Override

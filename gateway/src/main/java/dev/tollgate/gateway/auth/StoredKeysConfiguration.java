@@ -3,8 +3,7 @@ package dev.tollgate.gateway.auth;
 import dev.tollgate.billing.accounts.ApiKeyRepository;
 import dev.tollgate.billing.ledger.AccountRepository;
 import dev.tollgate.gateway.billing.BillingProperties;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
+import dev.tollgate.gateway.redis.RedisConnections;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Clock;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -40,10 +39,7 @@ public class StoredKeysConfiguration {
 
   @Bean
   KeyRevocations keyRevocations(
-      RedisClient client,
-      StatefulRedisConnection<String, String> connection,
-      BillingProperties properties,
-      CachingKeyStore cache) {
-    return new KeyRevocations(client, connection.reactive(), properties.redisPrefix(), cache);
+      RedisConnections redis, BillingProperties properties, CachingKeyStore cache) {
+    return new KeyRevocations(redis, properties.redisPrefix(), cache);
   }
 }

@@ -10,14 +10,7 @@ import dev.tollgate.billing.redis.BillingKeys;
 import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.gateway.config.GatewayProperties;
 import dev.tollgate.gateway.config.R2dbcPoolProperties;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.lettuce.core.resource.Delay;
+import dev.tollgate.gateway.redis.RedisConnections;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
 import io.r2dbc.spi.ConnectionFactories;
@@ -25,18 +18,17 @@ import io.r2dbc.spi.ConnectionFactory;
 import io.r2dbc.spi.ConnectionFactoryOptions;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Billing's wiring: Lettuce for Redis ({@code spring.data.redis.url}), R2DBC for PostgreSQL ({@code
- * spring.r2dbc.url}, {@code username}, {@code password}) with Flyway migrations at start-up, the
- * outbox flusher, the hold reaper and the allowance renewal job. With {@code
- * gateway.billing.enabled=false} none of it is created and {@link FreeBilling} serves.
+ * Billing's wiring: Redis through {@link RedisConnections} (one server or a cluster, see {@code
+ * RedisConfiguration}), R2DBC for PostgreSQL ({@code spring.r2dbc.url}, {@code username}, {@code
+ * password}) with Flyway migrations at start-up, the outbox flusher, the hold reaper and the
+ * allowance renewal job. With {@code gateway.billing.enabled=false} none of it is created and
+ * {@link FreeBilling} serves.
  */
 @Configuration(proxyBeanMethods = false)
 public class BillingConfiguration {
@@ -59,58 +51,14 @@ public class BillingConfiguration {
       matchIfMissing = true)
   static class Enabled {
 
-    /** The longest pause between two attempts to reconnect to Redis. */
-    static final Duration RECONNECT_DELAY_MAX = Duration.ofSeconds(1);
-
-    /**
-     * Reconnects after a lost connection within {@link #RECONNECT_DELAY_MAX}: Lettuce's default
-     * back-off doubles up to 30 s, and the gateway refuses paid requests until Redis is back.
-     */
-    @Bean(destroyMethod = "shutdown")
-    ClientResources billingRedisResources() {
-      return DefaultClientResources.builder()
-          .reconnectDelay(
-              () ->
-                  Delay.exponential(
-                      Duration.ofMillis(50), RECONNECT_DELAY_MAX, 2, TimeUnit.MILLISECONDS))
-          .build();
-    }
-
-    /**
-     * While Redis cannot be reached, commands fail at once instead of being queued until it is back
-     * (a queued reserve would hold up its request for the whole outage), and a command without an
-     * answer fails after {@code spring.data.redis.timeout} (a dead peer that sent no reset). Either
-     * way the request gets 503 {@code billing_unavailable} with {@code Retry-After}.
-     */
-    @Bean(destroyMethod = "shutdown")
-    RedisClient billingRedisClient(
-        ClientResources resources,
-        @Value("${spring.data.redis.url:redis://127.0.0.1:6379}") String url,
-        @Value("${spring.data.redis.timeout:2s}") Duration commandTimeout,
-        @Value("${spring.data.redis.connect-timeout:2s}") Duration connectTimeout) {
-      RedisClient client = RedisClient.create(resources, url);
-      client.setOptions(
-          ClientOptions.builder()
-              .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-              .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
-              .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).build())
-              .build());
-      return client;
-    }
-
-    @Bean(destroyMethod = "close")
-    StatefulRedisConnection<String, String> billingRedisConnection(RedisClient client) {
-      return client.connect();
-    }
-
     @Bean
     BillingKeys billingKeys(BillingProperties properties) {
       return new BillingKeys(properties.redisPrefix(), properties.buckets());
     }
 
     @Bean
-    HoldStore holdStore(StatefulRedisConnection<String, String> connection, BillingKeys keys) {
-      return new HoldStore(connection, keys);
+    HoldStore holdStore(RedisConnections redis, BillingKeys keys) {
+      return new HoldStore(redis.reactive(), keys);
     }
 
     @Bean(destroyMethod = "dispose")
@@ -151,14 +99,14 @@ public class BillingConfiguration {
 
     @Bean
     OutboxFlusher outboxFlusher(
-        StatefulRedisConnection<String, String> connection,
+        RedisConnections redis,
         BillingKeys keys,
         LedgerWriter writer,
         BillingProperties properties) {
       BillingProperties.Flusher f = properties.flusher();
       OutboxFlusher.Settings defaults = OutboxFlusher.Settings.defaults();
       return new OutboxFlusher(
-          connection.reactive(),
+          redis.reactive(),
           keys,
           writer,
           instanceId(properties),

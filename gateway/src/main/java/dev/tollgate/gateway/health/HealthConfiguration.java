@@ -1,6 +1,6 @@
 package dev.tollgate.gateway.health;
 
-import io.lettuce.core.api.StatefulRedisConnection;
+import dev.tollgate.gateway.redis.RedisConnections;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
@@ -22,9 +22,9 @@ public class HealthConfiguration {
 
   @Bean
   ReactiveHealthIndicator redisHealthIndicator(
-      ObjectProvider<StatefulRedisConnection<String, String>> connection,
+      ObjectProvider<RedisConnections> connections,
       @Value("${gateway.health.timeout:1s}") Duration timeout) {
-    StatefulRedisConnection<String, String> billing = connection.getIfAvailable();
+    RedisConnections billing = connections.getIfAvailable();
     return billing != null
         ? new RedisHealthIndicator(billing, timeout)
         : HealthConfiguration::unused;

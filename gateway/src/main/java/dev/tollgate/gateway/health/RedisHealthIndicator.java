@@ -1,6 +1,6 @@
 package dev.tollgate.gateway.health;
 
-import io.lettuce.core.api.StatefulRedisConnection;
+import dev.tollgate.gateway.redis.RedisConnections;
 import java.time.Duration;
 import java.util.Objects;
 import org.springframework.boot.health.contributor.Health;
@@ -8,24 +8,23 @@ import org.springframework.boot.health.contributor.ReactiveHealthIndicator;
 import reactor.core.publisher.Mono;
 
 /**
- * {@code redis}: a {@code PING} on billing's own connection, the one every reservation uses, that
- * must answer within {@code timeout}. While Lettuce reconnects it queues commands rather than
- * failing them, so the timeout is what turns "not answering" into DOWN.
+ * {@code redis}: a {@code PING} on billing's own connection (a single server's, or the cluster
+ * client's), the one every reservation uses, that must answer within {@code timeout}: a command
+ * rejected while Lettuce reconnects, or one that does not answer in time, is DOWN.
  */
 public final class RedisHealthIndicator implements ReactiveHealthIndicator {
 
-  private final StatefulRedisConnection<String, String> connection;
+  private final RedisConnections connections;
   private final Duration timeout;
 
-  public RedisHealthIndicator(
-      StatefulRedisConnection<String, String> connection, Duration timeout) {
-    this.connection = Objects.requireNonNull(connection, "connection");
+  public RedisHealthIndicator(RedisConnections connections, Duration timeout) {
+    this.connections = Objects.requireNonNull(connections, "connections");
     this.timeout = Objects.requireNonNull(timeout, "timeout");
   }
 
   @Override
   public Mono<Health> health() {
-    return connection
+    return connections
         .reactive()
         .ping()
         .timeout(timeout)

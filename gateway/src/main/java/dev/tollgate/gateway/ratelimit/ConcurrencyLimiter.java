@@ -2,8 +2,7 @@ package dev.tollgate.gateway.ratelimit;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.reactive.RedisReactiveCommands;
+import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -28,7 +27,7 @@ public final class ConcurrencyLimiter {
 
   private static final String SCRIPT_PATH = "scripts/concurrency_acquire.lua";
 
-  private final RedisReactiveCommands<String, String> redis;
+  private final RedisClusterReactiveCommands<String, String> redis;
   private final String prefix;
   private final Duration lease;
   private final String script;
@@ -37,13 +36,13 @@ public final class ConcurrencyLimiter {
   /**
    * Reads its Lua script from the class path: construct while wiring, not on an event loop.
    *
-   * @param connection shared, not closed here
+   * @param redis a standalone or cluster connection's commands (a key's leases are one key)
    * @param prefix the Redis key prefix, like billing's
    * @param lease how long a slot stays taken without {@link #release} (or renewal)
    */
   public ConcurrencyLimiter(
-      StatefulRedisConnection<String, String> connection, String prefix, Duration lease) {
-    this.redis = Objects.requireNonNull(connection, "connection").reactive();
+      RedisClusterReactiveCommands<String, String> redis, String prefix, Duration lease) {
+    this.redis = Objects.requireNonNull(redis, "redis");
     this.prefix = Objects.requireNonNull(prefix, "prefix");
     Objects.requireNonNull(lease, "lease");
     if (lease.toMillis() <= 0) {

@@ -2,18 +2,17 @@ package dev.tollgate.gateway.ratelimit;
 
 import dev.tollgate.gateway.billing.BillingProperties;
 import dev.tollgate.gateway.config.GatewayProperties;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
+import dev.tollgate.gateway.redis.RedisConnections;
 import java.time.Duration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The per-key limiters, when billing (and so Redis) is on: Bucket4j buckets on their own Lettuce
- * connection (keys as strings, bucket state as bytes) and stream leases on billing's connection,
- * both under billing's key prefix. With billing off there is no Redis, and {@link KeyLimitsGuard}
- * enforces only what needs none (allowed models).
+ * The per-key limiters, when billing (and so Redis) is on: Bucket4j buckets on the byte-valued
+ * connection of {@link RedisConnections} and stream leases on billing's, both under billing's key
+ * prefix, on one server or a cluster alike. With billing off there is no Redis, and {@link
+ * KeyLimitsGuard} enforces only what needs none (allowed models).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(
@@ -25,27 +24,16 @@ public class RateLimitConfiguration {
   /** A stream lease never lasts longer than this without renewal. */
   static final Duration MAX_LEASE = Duration.ofMinutes(10);
 
-  @Bean(destroyMethod = "close")
-  StatefulRedisConnection<String, byte[]> rateLimitRedisConnection(RedisClient client) {
-    return client.connect(RateLimiter.CODEC);
-  }
-
   @Bean
-  RateLimiter rateLimiter(
-      StatefulRedisConnection<String, byte[]> rateLimitRedisConnection,
-      BillingProperties properties) {
-    return new RateLimiter(rateLimitRedisConnection, properties.redisPrefix());
+  RateLimiter rateLimiter(RedisConnections redis, BillingProperties properties) {
+    return new RateLimiter(redis.binary(), properties.redisPrefix());
   }
 
   @Bean
   ConcurrencyLimiter concurrencyLimiter(
-      StatefulRedisConnection<String, String> billingRedisConnection,
-      BillingProperties billing,
-      GatewayProperties gateway) {
+      RedisConnections redis, BillingProperties billing, GatewayProperties gateway) {
     return new ConcurrencyLimiter(
-        billingRedisConnection,
-        billing.redisPrefix(),
-        lease(gateway.upstream().firstByteTimeout()));
+        redis.reactive(), billing.redisPrefix(), lease(gateway.upstream().firstByteTimeout()));
   }
 
   /**

@@ -8,10 +8,10 @@ import io.github.bucket4j.distributed.AsyncBucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
 import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.codec.StringCodec;
+import io.github.bucket4j.redis.lettuce.RedisApi;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
@@ -30,10 +30,6 @@ import reactor.core.publisher.Mono;
  */
 public final class RateLimiter {
 
-  /** Keys as strings, bucket state as bytes: what {@link #RateLimiter} needs its connection in. */
-  public static final RedisCodec<String, byte[]> CODEC =
-      RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
-
   private static final Duration WINDOW = Duration.ofMinutes(1);
 
   /** A full bucket is the same as no bucket: drop it from Redis shortly after it refilled. */
@@ -43,18 +39,44 @@ public final class RateLimiter {
   private final String prefix;
 
   /**
-   * @param connection a connection in {@link #CODEC}; shared, not closed here
+   * @param redis commands with string keys and byte values, of one server's connection or a
+   *     cluster's (each bucket is one key, so its script runs on the master owning it)
    * @param prefix the Redis key prefix, like billing's
    */
-  public RateLimiter(StatefulRedisConnection<String, byte[]> connection, String prefix) {
-    Objects.requireNonNull(connection, "connection");
+  public RateLimiter(RedisClusterAsyncCommands<String, byte[]> redis, String prefix) {
+    Objects.requireNonNull(redis, "redis");
     this.prefix = Objects.requireNonNull(prefix, "prefix");
     this.buckets =
-        Bucket4jLettuce.casBasedBuilder(connection)
+        new Bucket4jLettuce.LettuceBasedProxyManagerBuilder<>(redisApi(redis))
             .expirationAfterWrite(
                 ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(KEEP_FULL_BUCKET))
             .build()
             .asAsync();
+  }
+
+  /**
+   * Bucket4j's view of Redis over the commands a standalone and a cluster connection share (its own
+   * factories take one or the other). Generic in the key type because Bucket4j passes the keys in
+   * an {@code Object[]}.
+   */
+  private static <K> RedisApi<K> redisApi(RedisClusterAsyncCommands<K, byte[]> redis) {
+    return new RedisApi<>() {
+      @Override
+      public <V> RedisFuture<V> eval(
+          String script, ScriptOutputType type, K[] keys, byte[][] args) {
+        return redis.eval(script, type, keys, args);
+      }
+
+      @Override
+      public RedisFuture<byte[]> get(K key) {
+        return redis.get(key);
+      }
+
+      @Override
+      public RedisFuture<?> delete(K key) {
+        return redis.del(key);
+      }
+    };
   }
 
   /** One request against the key's requests-per-minute bucket of size {@code rpm}. */

@@ -6,9 +6,9 @@ import dev.tollgate.adapter.Json;
 import dev.tollgate.billing.accounts.ApiKeys;
 import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.gateway.billing.BillingTestSupport;
+import dev.tollgate.gateway.redis.RedisConnections;
 import dev.tollgate.gateway.support.TcpProxy;
 import dev.tollgate.gateway.support.TestServices;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -65,7 +65,7 @@ class StoredKeysDuringPostgresOutageTest {
 
   @LocalServerPort int port;
   @Autowired HoldStore holds;
-  @Autowired StatefulRedisConnection<String, String> redis;
+  @Autowired RedisConnections redis;
 
   @Test
   void storedKeysAreServedAndBilledPastTheirCacheEntryWhilePostgresIsDown() throws Exception {

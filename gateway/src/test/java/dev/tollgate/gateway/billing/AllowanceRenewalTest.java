@@ -9,8 +9,8 @@ import dev.tollgate.billing.ledger.AccountRepository;
 import dev.tollgate.billing.ledger.AccountRow;
 import dev.tollgate.billing.ledger.OutboxFlusher;
 import dev.tollgate.billing.redis.BillingKeys;
+import dev.tollgate.gateway.redis.RedisConnections;
 import dev.tollgate.gateway.support.TestServices;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -53,7 +53,7 @@ class AllowanceRenewalTest {
   @LocalServerPort int port;
   @Autowired AllowanceRenewalJob job;
   @Autowired OutboxFlusher flusher;
-  @Autowired StatefulRedisConnection<String, String> redis;
+  @Autowired RedisConnections redis;
   @Autowired BillingKeys keys;
   @Autowired Billing billing;
   @Autowired AccountRepository accounts;

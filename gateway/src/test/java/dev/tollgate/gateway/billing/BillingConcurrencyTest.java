@@ -38,10 +38,16 @@ class BillingConcurrencyTest extends BillingTestSupport {
 
   @Test
   void twoHundredConcurrentStreamsNeverOverspendAndTheLedgerAddsUp() throws Exception {
+    twoHundredConcurrentStreamsNeverOverspend(this, ACCOUNT);
+  }
+
+  /** The test itself, on the gateway under test; {@link BillingConcurrencyOnClusterTest} too. */
+  static void twoHundredConcurrentStreamsNeverOverspend(BillingTestSupport gateway, String account)
+      throws Exception {
     long initial = 1_400_000; // 0.0014 in nano-units
     assertThat(PER_REQUEST).isEqualTo(28_000);
     assertThat(initial).isEqualTo(50 * PER_REQUEST);
-    HttpClient client = client(port, 256);
+    HttpClient client = client(gateway.port, 256);
     String body =
         "{\"model\":\"paid\",\"stream\":true,\"max_tokens\":10,"
             + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
@@ -67,20 +73,20 @@ class BillingConcurrencyTest extends BillingTestSupport {
         .filter(a -> a.status() == 200)
         .forEach(a -> assertThat(a.body()).endsWith("data: [DONE]\n\n"));
 
-    awaitFlushed(ACCOUNT, 50);
-    AccountState redis = redisAccount(ACCOUNT);
+    awaitFlushed(account, 50);
+    AccountState redis = gateway.redisAccount(account);
     assertThat(redis.balance()).isGreaterThanOrEqualTo(0).isEqualTo(initial - 50 * PER_REQUEST);
     assertThat(redis.held()).isZero();
     long pgCharged =
-        queryLong("SELECT sum(charged_nanos) FROM usage_events WHERE account_id = ?", ACCOUNT);
+        queryLong("SELECT sum(charged_nanos) FROM usage_events WHERE account_id = ?", account);
     assertThat(pgCharged).isEqualTo(initial - redis.balance());
-    assertThat(pgDebits(ACCOUNT)).isEqualTo(initial - pgBalance(ACCOUNT)).isEqualTo(pgCharged);
-    assertThat(pgBalance(ACCOUNT)).isEqualTo(redis.balance());
+    assertThat(pgDebits(account)).isEqualTo(initial - pgBalance(account)).isEqualTo(pgCharged);
+    assertThat(pgBalance(account)).isEqualTo(redis.balance());
     assertThat(
             queryLong(
                 "SELECT count(*) FROM usage_events WHERE account_id = ? AND status = 'completed'"
                     + " AND source = 'reported' AND charged_nanos = ?",
-                ACCOUNT,
+                account,
                 PER_REQUEST))
         .isEqualTo(50);
   }

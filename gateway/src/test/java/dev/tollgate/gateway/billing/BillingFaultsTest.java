@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tollgate.adapter.Json;
 import dev.tollgate.billing.redis.AccountState;
 import dev.tollgate.billing.redis.BillingKeys;
+import dev.tollgate.gateway.redis.RedisConnections;
 import dev.tollgate.gateway.support.TestServices;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,7 +43,7 @@ class BillingFaultsTest extends BillingTestSupport {
   }
 
   @Autowired BillingLifecycle lifecycle;
-  @Autowired StatefulRedisConnection<String, String> redis;
+  @Autowired RedisConnections redis;
   @Autowired BillingKeys keys;
 
   @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.billing.redis.AccountState;
 import dev.tollgate.billing.redis.HoldStore;
+import dev.tollgate.gateway.support.RedisTopology;
 import dev.tollgate.gateway.support.TestServices;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -64,7 +65,13 @@ public abstract class BillingTestSupport {
    * PostgreSQL of this test JVM, and {@code account} as the demo account the key pays from.
    */
   public static void billingProperties(DynamicPropertyRegistry registry, String account) {
-    billingProperties(registry, account, TestServices.REDIS_PREFIX);
+    billingProperties(registry, account, RedisTopology.STANDALONE, TestServices.REDIS_PREFIX);
+  }
+
+  /** As {@link #billingProperties(DynamicPropertyRegistry, String)}, on the given Redis. */
+  public static void billingProperties(
+      DynamicPropertyRegistry registry, String account, RedisTopology redis) {
+    billingProperties(registry, account, redis, TestServices.REDIS_PREFIX);
   }
 
   /**
@@ -76,11 +83,16 @@ public abstract class BillingTestSupport {
    */
   public static void billingProperties(
       DynamicPropertyRegistry registry, String account, String redisPrefix) {
+    billingProperties(registry, account, RedisTopology.STANDALONE, redisPrefix);
+  }
+
+  private static void billingProperties(
+      DynamicPropertyRegistry registry, String account, RedisTopology redis, String redisPrefix) {
     for (String p : PRICED_MOCKS) {
       int eq = p.indexOf('=');
       registry.add(p.substring(0, eq), () -> p.substring(eq + 1));
     }
-    registry.add("spring.data.redis.url", () -> TestServices.REDIS_URL);
+    redis.register(registry);
     registry.add("spring.r2dbc.url", TestServices::r2dbcUrl);
     registry.add("gateway.billing.redis-prefix", () -> redisPrefix);
     registry.add("gateway.billing.demo.id", () -> account);

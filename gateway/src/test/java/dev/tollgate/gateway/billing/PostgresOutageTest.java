@@ -3,9 +3,9 @@ package dev.tollgate.gateway.billing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.billing.redis.BillingKeys;
+import dev.tollgate.gateway.redis.RedisConnections;
 import dev.tollgate.gateway.support.TcpProxy;
 import dev.tollgate.gateway.support.TestServices;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -46,7 +46,7 @@ class PostgresOutageTest extends BillingTestSupport {
     POSTGRES.close();
   }
 
-  @Autowired StatefulRedisConnection<String, String> redis;
+  @Autowired RedisConnections redis;
   @Autowired BillingKeys keys;
 
   @Test

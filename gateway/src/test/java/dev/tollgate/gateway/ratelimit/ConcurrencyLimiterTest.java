@@ -1,48 +1,53 @@
 package dev.tollgate.gateway.ratelimit;
 
+import dev.tollgate.gateway.support.RedisTopology;
 import dev.tollgate.gateway.support.TestServices;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
-/** Two gateway instances (two clients) sharing stream slots in the local Redis. */
+/**
+ * Two gateway instances (two clients) sharing stream slots in the local Redis; {@link
+ * ConcurrencyLimiterOnClusterTest} runs the same on Redis Cluster.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConcurrencyLimiterTest {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
-  private static RedisClient clientA;
-  private static RedisClient clientB;
-  private static StatefulRedisConnection<String, String> connectionA;
-  private static StatefulRedisConnection<String, String> connectionB;
-  private static ConcurrencyLimiter limiterA;
-  private static ConcurrencyLimiter limiterB;
+  private RedisTopology.Client clientA;
+  private RedisTopology.Client clientB;
+  private ConcurrencyLimiter limiterA;
+  private ConcurrencyLimiter limiterB;
+
+  RedisTopology topology() {
+    return RedisTopology.STANDALONE;
+  }
 
   @BeforeAll
-  static void connect() {
-    clientA = RedisClient.create(TestServices.REDIS_URL);
-    clientB = RedisClient.create(TestServices.REDIS_URL);
-    connectionA = clientA.connect();
-    connectionB = clientB.connect();
-    limiterA =
-        new ConcurrencyLimiter(connectionA, TestServices.REDIS_PREFIX, Duration.ofMinutes(5));
-    limiterB =
-        new ConcurrencyLimiter(connectionB, TestServices.REDIS_PREFIX, Duration.ofMinutes(5));
+  void connect() {
+    clientA = topology().connect();
+    clientB = topology().connect();
+    limiterA = limiter(clientA, Duration.ofMinutes(5));
+    limiterB = limiter(clientB, Duration.ofMinutes(5));
+  }
+
+  private static ConcurrencyLimiter limiter(RedisTopology.Client client, Duration lease) {
+    return new ConcurrencyLimiter(
+        client.connections().reactive(), TestServices.REDIS_PREFIX, lease);
   }
 
   @AfterAll
-  static void close() {
-    connectionA.close();
-    connectionB.close();
-    clientA.shutdown();
-    clientB.shutdown();
+  void close() {
+    clientA.close();
+    clientB.close();
   }
 
   @Test
@@ -80,8 +85,7 @@ class ConcurrencyLimiterTest {
   void aLeaseWhoseHolderVanishedExpires() {
     String key = newKey();
     // the "crashed" instance: short leases, never released
-    ConcurrencyLimiter crashed =
-        new ConcurrencyLimiter(connectionA, TestServices.REDIS_PREFIX, Duration.ofMillis(300));
+    ConcurrencyLimiter crashed = limiter(clientA, Duration.ofMillis(300));
     StepVerifier.create(
             Flux.concat(
                 onEventLoop(crashed.acquire(key, "r1", 3)),

@@ -6,8 +6,8 @@ import dev.tollgate.adapter.Json;
 import dev.tollgate.billing.redis.BillingKeys;
 import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.gateway.billing.BillingTestSupport;
+import dev.tollgate.gateway.redis.RedisConnections;
 import dev.tollgate.gateway.support.TestServices;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -54,7 +54,7 @@ class KeyLimitsEnforcementTest {
   @LocalServerPort int port;
   @Autowired HoldStore holds;
   @Autowired BillingKeys billingKeys;
-  @Autowired StatefulRedisConnection<String, String> redis;
+  @Autowired RedisConnections redis;
 
   WebTestClient admin;
 

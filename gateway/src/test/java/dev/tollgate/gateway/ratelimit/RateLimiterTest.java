@@ -2,14 +2,14 @@ package dev.tollgate.gateway.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.gateway.support.RedisTopology;
 import dev.tollgate.gateway.support.TestServices;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -19,36 +19,33 @@ import reactor.test.StepVerifier;
  * Against the local Redis, as two gateway instances would use it: two clients, two limiters, one
  * key prefix for this JVM. Calls start on Reactor's non-blocking threads, so BlockHound sees them.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RateLimiterTest {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
-  private static RedisClient clientA;
-  private static RedisClient clientB;
-  private static StatefulRedisConnection<String, byte[]> connectionA;
-  private static StatefulRedisConnection<String, byte[]> connectionB;
-  private static RateLimiter limiterA;
-  private static RateLimiter limiterB;
-  private static StatefulRedisConnection<String, String> plain;
+  private RedisTopology.Client clientA;
+  private RedisTopology.Client clientB;
+  private RateLimiter limiterA;
+  private RateLimiter limiterB;
+
+  /** Where both instances' Redis is; {@link RateLimiterOnClusterTest} runs these on a cluster. */
+  RedisTopology topology() {
+    return RedisTopology.STANDALONE;
+  }
 
   @BeforeAll
-  static void connect() {
-    clientA = RedisClient.create(TestServices.REDIS_URL);
-    clientB = RedisClient.create(TestServices.REDIS_URL);
-    connectionA = clientA.connect(RateLimiter.CODEC);
-    connectionB = clientB.connect(RateLimiter.CODEC);
-    limiterA = new RateLimiter(connectionA, TestServices.REDIS_PREFIX);
-    limiterB = new RateLimiter(connectionB, TestServices.REDIS_PREFIX);
-    plain = clientA.connect();
+  void connect() {
+    clientA = topology().connect();
+    clientB = topology().connect();
+    limiterA = new RateLimiter(clientA.connections().binary(), TestServices.REDIS_PREFIX);
+    limiterB = new RateLimiter(clientB.connections().binary(), TestServices.REDIS_PREFIX);
   }
 
   @AfterAll
-  static void close() {
-    plain.close();
-    connectionA.close();
-    connectionB.close();
-    clientA.shutdown();
-    clientB.shutdown();
+  void close() {
+    clientA.close();
+    clientB.close();
   }
 
   @Test
@@ -158,7 +155,11 @@ class RateLimiterTest {
     String key = newKey();
     StepVerifier.create(
             onEventLoop(limiterA.request(key, 60))
-                .then(plain.reactive().pttl(limiterA.bucketKey(key, LimitKind.REQUESTS))))
+                .then(
+                    clientA
+                        .connections()
+                        .reactive()
+                        .pttl(limiterA.bucketKey(key, LimitKind.REQUESTS))))
         // refilled (one request back) after 1 s, kept 10 s more
         .assertNext(ttl -> assertThat(ttl).isBetween(1L, 11_000L))
         .expectComplete()

@@ -2,7 +2,7 @@ package dev.tollgate.billing.redis.internal;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.reactive.RedisReactiveCommands;
+import io.lettuce.core.api.reactive.RedisScriptingReactiveCommands;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -23,6 +23,10 @@ import reactor.core.publisher.Mono;
  * computed locally (it is what {@code SCRIPT LOAD} answers), so a call needs no start-up round
  * trip; when the server does not know the script ({@code NOSCRIPT}: restarted, failed over, {@code
  * SCRIPT FLUSH}) it is loaded and the call retried once. Scripts return flat arrays of integers.
+ *
+ * <p>Works on one server and on Redis Cluster alike: {@code EVALSHA} goes to the node owning its
+ * keys' slot (all keys of a call share one slot), and Lettuce's cluster client sends {@code SCRIPT
+ * LOAD} to every master, so the retry after {@code NOSCRIPT} finds the script wherever it runs.
  */
 public final class LuaScript {
 
@@ -64,7 +68,7 @@ public final class LuaScript {
   }
 
   /** {@code SCRIPT LOAD}s the script, checking the server's SHA against the local one. */
-  public Mono<String> load(RedisReactiveCommands<String, String> redis) {
+  public Mono<String> load(RedisScriptingReactiveCommands<String, String> redis) {
     return redis
         .scriptLoad(source)
         .map(
@@ -79,7 +83,7 @@ public final class LuaScript {
 
   /** Runs the script; on {@code NOSCRIPT} loads it and runs it once more. */
   public Mono<List<Long>> run(
-      RedisReactiveCommands<String, String> redis, String[] keys, String... args) {
+      RedisScriptingReactiveCommands<String, String> redis, String[] keys, String... args) {
     return call(redis, keys, args)
         .onErrorResume(
             RedisNoScriptException.class,
@@ -90,7 +94,7 @@ public final class LuaScript {
   }
 
   private Mono<List<Long>> call(
-      RedisReactiveCommands<String, String> redis, String[] keys, String[] args) {
+      RedisScriptingReactiveCommands<String, String> redis, String[] keys, String[] args) {
     return Flux.defer(() -> redis.evalsha(sha, ScriptOutputType.MULTI, keys, args))
         .collectList()
         .map(this::toLongs);
