@@ -77,6 +77,9 @@ public final class AccountRepository {
                 allowance_period, discount_ppm, status, period_started_at
       """;
 
+  private static final String FIND_PERIOD_ANCHOR =
+      "SELECT period_anchor_at FROM accounts WHERE id = $1 AND period_anchor_at IS NOT NULL";
+
   private static final String FIND_ENTRY =
       "SELECT account_id, amount_nanos FROM ledger_entries WHERE type = $1 AND reference = $2";
 
@@ -94,6 +97,20 @@ public final class AccountRepository {
         connection ->
             Flux.from(connection.createStatement(FIND).bind(0, accountId).execute())
                 .concatMap(result -> result.map(AccountRepository::toAccount))
+                .next());
+  }
+
+  /**
+   * When the account's first allowance period started: periods are counted from it (so that P1M
+   * from 31 January renews on 28 February and again on 31 March). Empty without an allowance plan.
+   */
+  public Mono<Instant> periodAnchor(String accountId) {
+    Objects.requireNonNull(accountId, "accountId");
+    return Sql.withConnection(
+        connectionFactory,
+        connection ->
+            Flux.from(connection.createStatement(FIND_PERIOD_ANCHOR).bind(0, accountId).execute())
+                .concatMap(result -> result.map(row -> row.get("period_anchor_at", Instant.class)))
                 .next());
   }
 

@@ -10,10 +10,12 @@ import dev.tollgate.billing.accounts.LedgerQueries;
 import dev.tollgate.billing.accounts.LedgerRow;
 import dev.tollgate.billing.accounts.Page;
 import dev.tollgate.billing.allowance.AllowancePeriods;
+import dev.tollgate.billing.ledger.AccountRepository;
 import dev.tollgate.billing.ledger.AccountRow;
 import dev.tollgate.billing.redis.AccountState;
 import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.gateway.auth.KeyRevocations;
+import java.time.Instant;
 import java.time.Period;
 import java.util.Objects;
 import java.util.Optional;
@@ -32,6 +34,7 @@ final class AccountHandler {
   private static final Logger log = LoggerFactory.getLogger(AccountHandler.class);
 
   private final AccountOwners owners;
+  private final AccountRepository accounts;
   private final HoldStore holds;
   private final ApiKeyRepository keys;
   private final KeyRevocations revocations;
@@ -41,6 +44,7 @@ final class AccountHandler {
 
   AccountHandler(
       AccountOwners owners,
+      AccountRepository accounts,
       HoldStore holds,
       ApiKeyRepository keys,
       KeyRevocations revocations,
@@ -48,6 +52,7 @@ final class AccountHandler {
       LedgerQueries ledger,
       String currency) {
     this.owners = Objects.requireNonNull(owners, "owners");
+    this.accounts = Objects.requireNonNull(accounts, "accounts");
     this.holds = Objects.requireNonNull(holds, "holds");
     this.keys = Objects.requireNonNull(keys, "keys");
     this.revocations = Objects.requireNonNull(revocations, "revocations");
@@ -62,11 +67,32 @@ final class AccountHandler {
         .byJwtOrKey(request)
         .flatMap(
             row ->
-                holds
-                    .account(row.id())
-                    .map(Optional::of)
-                    .defaultIfEmpty(Optional.empty())
-                    .flatMap(cached -> respond(200, view(row, cached))));
+                Mono.zip(
+                        holds.account(row.id()).map(Optional::of).defaultIfEmpty(Optional.empty()),
+                        renewsAt(row))
+                    .flatMap(
+                        found ->
+                            respond(200, view(row, found.getT1(), found.getT2().orElse(null)))));
+  }
+
+  /**
+   * When the current allowance period ends: the next period start counted from the plan's anchor
+   * (not the current start plus one period, which is early after a short month for anchors on the
+   * 29th to 31st); empty without an allowance period.
+   */
+  private Mono<Optional<String>> renewsAt(AccountRow row) {
+    String allowancePeriod = row.allowancePeriod();
+    Instant started = row.periodStartedAt();
+    if (allowancePeriod == null || started == null) {
+      return Mono.just(Optional.empty());
+    }
+    Period period = AllowancePeriods.parse(allowancePeriod);
+    return accounts
+        .periodAnchor(row.id())
+        .defaultIfEmpty(started)
+        .map(
+            anchor ->
+                Optional.of(AllowancePeriods.containing(anchor, period, started).end().toString()));
   }
 
   /** The account's ledger, to its owner and to its API keys. */
@@ -99,7 +125,8 @@ final class AccountHandler {
         .then(ServerResponse.noContent().build());
   }
 
-  private ObjectNode view(AccountRow row, Optional<AccountState> cached) {
+  private ObjectNode view(
+      AccountRow row, Optional<AccountState> cached, @Nullable String renewsAt) {
     ObjectNode out = object();
     out.put("id", row.id());
     out.put("object", "account");
@@ -110,20 +137,11 @@ final class AccountHandler {
         decimal(cached.map(AccountState::subLeft).orElse(row.allowanceLeftNanos())));
     out.put("allowance", decimal(row.allowanceNanos()));
     out.put("allowance_period", row.allowancePeriod());
-    out.put("allowance_renews_at", renewsAt(row));
+    out.put("allowance_renews_at", renewsAt);
     out.put("held", decimal(cached.map(AccountState::held).orElse(0L)));
     out.put("currency", currency);
     out.put("status", row.status().wireName());
     return out;
-  }
-
-  /** When the current allowance period ends, as stored; null without an allowance period. */
-  private static @Nullable String renewsAt(AccountRow row) {
-    if (row.allowancePeriod() == null || row.periodStartedAt() == null) {
-      return null;
-    }
-    Period period = AllowancePeriods.parse(row.allowancePeriod());
-    return AllowancePeriods.start(row.periodStartedAt(), period, 1).toString();
   }
 
   private static ObjectNode ledgerList(Page<LedgerRow> page) {

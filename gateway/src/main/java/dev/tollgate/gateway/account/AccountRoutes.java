@@ -47,6 +47,7 @@ public class AccountRoutes {
     AccountHandler account =
         new AccountHandler(
             owners,
+            accounts,
             holds,
             keys,
             revocations,

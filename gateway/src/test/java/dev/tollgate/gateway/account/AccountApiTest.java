@@ -299,6 +299,42 @@ class AccountApiTest {
         .isEqualTo(Instant.parse(started + "Z").plus(Duration.ofDays(30)));
   }
 
+  /**
+   * Regression: the renewal date was the current period's start plus one period, so a monthly plan
+   * anchored on 31 January showed 28 March in its February period, while it renews on 31 March.
+   */
+  @Test
+  void aMonthlyPlanAnchoredOnTheLastDayOfAMonthRenewsOnItsAnchorDay() {
+    String subject = "user-" + UUID.randomUUID();
+    String id = AccountRepository.newId();
+    accounts
+        .ensure(
+            new AccountRow(
+                id,
+                "Month end",
+                subject,
+                0,
+                20_000_000_000L,
+                20_000_000_000L,
+                "P1M",
+                0,
+                AccountStatus.ACTIVE))
+        .block(Duration.ofSeconds(10));
+    // The plan started on 31 January; its current period is the second one, from 28 February.
+    long updated =
+        BillingTestSupport.queryLong(
+            "WITH u AS (UPDATE accounts SET period_anchor_at = '2026-01-31T00:00:00Z',"
+                + " period_started_at = '2026-02-28T00:00:00Z',"
+                + " period_ends_at = '2026-03-31T00:00:00Z' WHERE id = ? RETURNING 1)"
+                + " SELECT count(*) FROM u",
+            id);
+    assertThat(updated).isOne();
+
+    JsonNode account = get("/v1/account", TOKENS.valid(subject), 200);
+
+    assertThat(account.path("allowance_renews_at").asString()).isEqualTo("2026-03-31T00:00:00Z");
+  }
+
   // --- keys ---
 
   @Test
