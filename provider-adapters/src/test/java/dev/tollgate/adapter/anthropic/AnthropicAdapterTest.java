@@ -261,6 +261,34 @@ class AnthropicAdapterTest {
         .verify(WAIT);
   }
 
+  /**
+   * As the OpenAI adapter does after {@code [DONE]}: an upstream that sent {@code message_stop} and
+   * then neither closed the response nor sent anything for longer than the idle timeout used to
+   * fail a stream the client had already received in full with a 504.
+   */
+  @Test
+  void anUpstreamThatStallsAfterMessageStopEndsTheStreamWithoutAnError() {
+    ProviderAdapter idle =
+        new AnthropicAdapter(
+            new ProviderSpec(
+                "anthropic-idle-test",
+                "anthropic",
+                URI.create(upstream.baseUrl()),
+                KEY,
+                new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMillis(300)),
+                4,
+                Map.of()),
+            Clock.fixed(NOW, ZoneOffset.UTC));
+    upstream.script(
+        FakeAnthropicUpstream.stallsAfter(
+            Fixtures.bytes("anthropic/messages_stream_text.sse"), Duration.ofSeconds(2)));
+
+    List<UpstreamEvent> events = idle.stream(call(true, "")).collectList().block(WAIT);
+
+    assertThat(events.getLast().kind()).isEqualTo(Kind.DONE);
+    assertThat(openAi(events).finish()).isEqualTo("stop");
+  }
+
   @Test
   void aSilentUpstreamTimesOutAfterTheFirstByteTimeout() {
     ProviderAdapter impatient = adapter(Map.of(), Duration.ofMillis(300));

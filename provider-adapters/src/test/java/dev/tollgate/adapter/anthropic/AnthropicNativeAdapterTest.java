@@ -141,6 +141,33 @@ class AnthropicNativeAdapterTest {
             UpstreamException.class, e -> assertThat(e.status()).isEqualTo(429));
   }
 
+  /**
+   * An upstream that sent {@code message_stop} and then stalled past the idle timeout used to fail
+   * the relayed stream with a 504 after the client had the whole message; now it just ends.
+   */
+  @Test
+  void anUpstreamThatStallsAfterMessageStopEndsTheStreamWithoutAnError() {
+    AnthropicAdapter idle =
+        new AnthropicAdapter(
+            new ProviderSpec(
+                "anthropic-native-idle-test",
+                "anthropic",
+                URI.create(upstream.baseUrl()),
+                "sk-ant-native",
+                new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMillis(300)),
+                4,
+                Map.of()),
+            Clock.systemUTC());
+    byte[] fixture = Fixtures.bytes("anthropic/messages_stream_text.sse");
+    upstream.script(FakeAnthropicUpstream.stallsAfter(fixture, Duration.ofSeconds(2)));
+
+    List<UpstreamEvent> events = idle.streamNative(call(true)).collectList().block(WAIT);
+
+    ByteArrayOutputStream joined = new ByteArrayOutputStream();
+    events.forEach(e -> joined.writeBytes(e.bytes()));
+    assertThat(joined.toByteArray()).isEqualTo(fixture);
+  }
+
   @Test
   void anErrorEventFailsTheStream() {
     upstream.script(sse(Fixtures.bytes("anthropic/stream_error_overloaded.sse"), 64));
