@@ -268,17 +268,7 @@ class AnthropicAdapterTest {
    */
   @Test
   void anUpstreamThatStallsAfterMessageStopEndsTheStreamWithoutAnError() {
-    ProviderAdapter idle =
-        new AnthropicAdapter(
-            new ProviderSpec(
-                "anthropic-idle-test",
-                "anthropic",
-                URI.create(upstream.baseUrl()),
-                KEY,
-                new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMillis(300)),
-                4,
-                Map.of()),
-            Clock.fixed(NOW, ZoneOffset.UTC));
+    ProviderAdapter idle = adapter(Map.of(), Duration.ofSeconds(5), Duration.ofMillis(300));
     upstream.script(
         FakeAnthropicUpstream.stallsAfter(
             Fixtures.bytes("anthropic/messages_stream_text.sse"), Duration.ofSeconds(2)));
@@ -332,7 +322,8 @@ class AnthropicAdapterTest {
             .orElseThrow();
 
     ProviderAdapter created =
-        factory.create(spec(Map.of(), Duration.ofSeconds(1), KEY, null), Map.of());
+        factory.create(
+            spec(Map.of(), Duration.ofSeconds(1), Duration.ofSeconds(5), KEY, null), Map.of());
 
     assertThat(created).isInstanceOf(AnthropicAdapter.class);
   }
@@ -372,19 +363,28 @@ class AnthropicAdapterTest {
   }
 
   private static ProviderAdapter adapter(Map<String, String> options, Duration firstByte) {
+    return adapter(options, firstByte, Duration.ofSeconds(5));
+  }
+
+  private static ProviderAdapter adapter(
+      Map<String, String> options, Duration firstByte, Duration idle) {
     return new AnthropicAdapter(
-        spec(options, firstByte, KEY, URI.create(upstream.baseUrl())),
+        spec(options, firstByte, idle, KEY, URI.create(upstream.baseUrl())),
         Clock.fixed(NOW, ZoneOffset.UTC));
   }
 
   private static ProviderSpec spec(
-      Map<String, String> options, Duration firstByte, String key, @Nullable URI baseUrl) {
+      Map<String, String> options,
+      Duration firstByte,
+      Duration idle,
+      String key,
+      @Nullable URI baseUrl) {
     return new ProviderSpec(
         "anthropic-test",
         "anthropic",
         baseUrl,
         key,
-        new Timeouts(Duration.ofSeconds(2), firstByte, Duration.ofSeconds(5)),
+        new Timeouts(Duration.ofSeconds(2), firstByte, idle),
         4,
         options);
   }

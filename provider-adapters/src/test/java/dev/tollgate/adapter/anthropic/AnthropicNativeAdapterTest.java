@@ -50,17 +50,20 @@ class AnthropicNativeAdapterTest {
   @BeforeAll
   static void start() {
     upstream = new FakeAnthropicUpstream();
-    adapter =
-        new AnthropicAdapter(
-            new ProviderSpec(
-                "anthropic-native-test",
-                "anthropic",
-                URI.create(upstream.baseUrl()),
-                "sk-ant-native",
-                new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(5)),
-                4,
-                Map.of()),
-            Clock.systemUTC());
+    adapter = adapter(Duration.ofSeconds(5));
+  }
+
+  private static AnthropicAdapter adapter(Duration idle) {
+    return new AnthropicAdapter(
+        new ProviderSpec(
+            "anthropic-native-test",
+            "anthropic",
+            URI.create(upstream.baseUrl()),
+            "sk-ant-native",
+            new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), idle),
+            4,
+            Map.of()),
+        Clock.systemUTC());
   }
 
   @AfterAll
@@ -147,21 +150,11 @@ class AnthropicNativeAdapterTest {
    */
   @Test
   void anUpstreamThatStallsAfterMessageStopEndsTheStreamWithoutAnError() {
-    AnthropicAdapter idle =
-        new AnthropicAdapter(
-            new ProviderSpec(
-                "anthropic-native-idle-test",
-                "anthropic",
-                URI.create(upstream.baseUrl()),
-                "sk-ant-native",
-                new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMillis(300)),
-                4,
-                Map.of()),
-            Clock.systemUTC());
     byte[] fixture = Fixtures.bytes("anthropic/messages_stream_text.sse");
     upstream.script(FakeAnthropicUpstream.stallsAfter(fixture, Duration.ofSeconds(2)));
 
-    List<UpstreamEvent> events = idle.streamNative(call(true)).collectList().block(WAIT);
+    List<UpstreamEvent> events =
+        adapter(Duration.ofMillis(300)).streamNative(call(true)).collectList().block(WAIT);
 
     ByteArrayOutputStream joined = new ByteArrayOutputStream();
     events.forEach(e -> joined.writeBytes(e.bytes()));
