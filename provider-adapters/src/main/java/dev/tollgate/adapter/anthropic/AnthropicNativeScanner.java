@@ -6,6 +6,7 @@ import dev.tollgate.adapter.UpstreamEvent;
 import dev.tollgate.adapter.UpstreamEvent.Kind;
 import dev.tollgate.adapter.UpstreamException;
 import dev.tollgate.adapter.anthropic.AnthropicWire.Usage;
+import dev.tollgate.adapter.internal.EventDecoder;
 import dev.tollgate.adapter.sse.SseEvent;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -91,6 +92,15 @@ final class AnthropicNativeScanner implements EventDecoder {
       throw UpstreamException.protocol("upstream closed the stream before it finished", null);
     }
     return List.of();
+  }
+
+  /**
+   * After {@code message_stop} the message is complete: a failure while the upstream closes the
+   * response ends the stream quietly.
+   */
+  @Override
+  public boolean ended() {
+    return stopped;
   }
 
   /** A block start or delta: what it generated, counted as the translating decoder counts it. */

@@ -5,6 +5,7 @@ import dev.tollgate.adapter.UpstreamEvent;
 import dev.tollgate.adapter.UpstreamEvent.Kind;
 import dev.tollgate.adapter.UpstreamException;
 import dev.tollgate.adapter.anthropic.AnthropicWire.Usage;
+import dev.tollgate.adapter.internal.EventDecoder;
 import dev.tollgate.adapter.sse.SseEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -124,6 +125,15 @@ public final class AnthropicStreamDecoder implements EventDecoder {
       throw UpstreamException.protocol("upstream closed the stream before it finished", null);
     }
     return List.of();
+  }
+
+  /**
+   * After {@code message_stop} the message is complete: a failure while the upstream closes the
+   * response ends the stream quietly.
+   */
+  @Override
+  public boolean ended() {
+    return stopped;
   }
 
   private List<UpstreamEvent> start(JsonNode message) {

@@ -10,6 +10,7 @@ import dev.tollgate.adapter.gemini.GeminiWire.Response;
 import dev.tollgate.adapter.gemini.GeminiWire.Text;
 import dev.tollgate.adapter.gemini.GeminiWire.Thought;
 import dev.tollgate.adapter.gemini.GeminiWire.Usage;
+import dev.tollgate.adapter.internal.EventDecoder;
 import dev.tollgate.adapter.sse.SseEvent;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +26,7 @@ import tools.jackson.databind.JsonNode;
  *
  * <p>Stateful, one per stream (the adapter makes it inside {@code Flux.defer}); not thread-safe.
  */
-final class GeminiStreamDecoder {
+final class GeminiStreamDecoder implements EventDecoder {
 
   private final String fallbackModel;
   private @Nullable ChatChunkWriter writer;
@@ -47,7 +48,8 @@ final class GeminiStreamDecoder {
    *
    * @throws UpstreamException for an error event, a refused prompt, or data that is not JSON
    */
-  List<UpstreamEvent> decode(byte[] event) {
+  @Override
+  public List<UpstreamEvent> decode(byte[] event) {
     byte[] data = SseEvent.data(event);
     if (data == null || isBlank(data) || SseEvent.isDone(data, 0, data.length)) {
       return List.of();
@@ -138,7 +140,8 @@ final class GeminiStreamDecoder {
    *
    * @throws UpstreamException when the upstream never said it finished: it cut the stream off
    */
-  List<UpstreamEvent> finish() {
+  @Override
+  public List<UpstreamEvent> finish() {
     String reason = geminiFinish;
     ChatChunkWriter chunks = writer;
     if (reason == null || chunks == null) {

@@ -19,9 +19,9 @@ import reactor.netty.http.client.PrematureCloseException;
 import reactor.netty.resources.ConnectionProvider;
 
 /**
- * The HTTP side every network adapter shares: one pooled Reactor Netty client per provider, the
- * read-idle watch that implements first-byte and idle timeouts at no cost per event, and the
- * mapping of transport failures to {@link UpstreamException}.
+ * The HTTP side every network adapter shares: one pooled Reactor Netty client per provider, and for
+ * {@link UpstreamTransport} the read-idle watch that implements first-byte and idle timeouts at no
+ * cost per event and the mapping of transport failures to {@link UpstreamException}.
  */
 public final class UpstreamHttp {
 
@@ -58,7 +58,7 @@ public final class UpstreamHttp {
    * reused, and failing it alone left the connection of a stream whose first byte never came open
    * until the process exited.
    */
-  public static void watchReads(Connection connection, long millis) {
+  static void watchReads(Connection connection, long millis) {
     connection.onReadIdle(
         millis,
         () -> {
@@ -71,7 +71,7 @@ public final class UpstreamHttp {
    * A failure of a call to provider {@code provider} as an {@link UpstreamException}: timeouts 504,
    * a broken event stream a protocol error, everything else the upstream being unavailable.
    */
-  public static Throwable toUpstreamException(Throwable e, String provider) {
+  static Throwable toUpstreamException(Throwable e, String provider) {
     if (e instanceof UpstreamException) {
       return e;
     }

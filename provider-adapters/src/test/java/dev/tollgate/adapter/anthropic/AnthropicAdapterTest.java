@@ -261,6 +261,24 @@ class AnthropicAdapterTest {
         .verify(WAIT);
   }
 
+  /**
+   * As the OpenAI adapter does after {@code [DONE]}: an upstream that sent {@code message_stop} and
+   * then neither closed the response nor sent anything for longer than the idle timeout used to
+   * fail a stream the client had already received in full with a 504.
+   */
+  @Test
+  void anUpstreamThatStallsAfterMessageStopEndsTheStreamWithoutAnError() {
+    ProviderAdapter idle = adapter(Map.of(), Duration.ofSeconds(5), Duration.ofMillis(300));
+    upstream.script(
+        FakeAnthropicUpstream.stallsAfter(
+            Fixtures.bytes("anthropic/messages_stream_text.sse"), Duration.ofSeconds(2)));
+
+    List<UpstreamEvent> events = idle.stream(call(true, "")).collectList().block(WAIT);
+
+    assertThat(events.getLast().kind()).isEqualTo(Kind.DONE);
+    assertThat(openAi(events).finish()).isEqualTo("stop");
+  }
+
   @Test
   void aSilentUpstreamTimesOutAfterTheFirstByteTimeout() {
     ProviderAdapter impatient = adapter(Map.of(), Duration.ofMillis(300));
@@ -304,7 +322,8 @@ class AnthropicAdapterTest {
             .orElseThrow();
 
     ProviderAdapter created =
-        factory.create(spec(Map.of(), Duration.ofSeconds(1), KEY, null), Map.of());
+        factory.create(
+            spec(Map.of(), Duration.ofSeconds(1), Duration.ofSeconds(5), KEY, null), Map.of());
 
     assertThat(created).isInstanceOf(AnthropicAdapter.class);
   }
@@ -344,19 +363,28 @@ class AnthropicAdapterTest {
   }
 
   private static ProviderAdapter adapter(Map<String, String> options, Duration firstByte) {
+    return adapter(options, firstByte, Duration.ofSeconds(5));
+  }
+
+  private static ProviderAdapter adapter(
+      Map<String, String> options, Duration firstByte, Duration idle) {
     return new AnthropicAdapter(
-        spec(options, firstByte, KEY, URI.create(upstream.baseUrl())),
+        spec(options, firstByte, idle, KEY, URI.create(upstream.baseUrl())),
         Clock.fixed(NOW, ZoneOffset.UTC));
   }
 
   private static ProviderSpec spec(
-      Map<String, String> options, Duration firstByte, String key, @Nullable URI baseUrl) {
+      Map<String, String> options,
+      Duration firstByte,
+      Duration idle,
+      String key,
+      @Nullable URI baseUrl) {
     return new ProviderSpec(
         "anthropic-test",
         "anthropic",
         baseUrl,
         key,
-        new Timeouts(Duration.ofSeconds(2), firstByte, Duration.ofSeconds(5)),
+        new Timeouts(Duration.ofSeconds(2), firstByte, idle),
         4,
         options);
   }

@@ -50,17 +50,20 @@ class AnthropicNativeAdapterTest {
   @BeforeAll
   static void start() {
     upstream = new FakeAnthropicUpstream();
-    adapter =
-        new AnthropicAdapter(
-            new ProviderSpec(
-                "anthropic-native-test",
-                "anthropic",
-                URI.create(upstream.baseUrl()),
-                "sk-ant-native",
-                new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(5)),
-                4,
-                Map.of()),
-            Clock.systemUTC());
+    adapter = adapter(Duration.ofSeconds(5));
+  }
+
+  private static AnthropicAdapter adapter(Duration idle) {
+    return new AnthropicAdapter(
+        new ProviderSpec(
+            "anthropic-native-test",
+            "anthropic",
+            URI.create(upstream.baseUrl()),
+            "sk-ant-native",
+            new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), idle),
+            4,
+            Map.of()),
+        Clock.systemUTC());
   }
 
   @AfterAll
@@ -139,6 +142,23 @@ class AnthropicNativeAdapterTest {
     assertThatThrownBy(() -> adapter.streamNative(call(true)).collectList().block(WAIT))
         .isInstanceOfSatisfying(
             UpstreamException.class, e -> assertThat(e.status()).isEqualTo(429));
+  }
+
+  /**
+   * An upstream that sent {@code message_stop} and then stalled past the idle timeout used to fail
+   * the relayed stream with a 504 after the client had the whole message; now it just ends.
+   */
+  @Test
+  void anUpstreamThatStallsAfterMessageStopEndsTheStreamWithoutAnError() {
+    byte[] fixture = Fixtures.bytes("anthropic/messages_stream_text.sse");
+    upstream.script(FakeAnthropicUpstream.stallsAfter(fixture, Duration.ofSeconds(2)));
+
+    List<UpstreamEvent> events =
+        adapter(Duration.ofMillis(300)).streamNative(call(true)).collectList().block(WAIT);
+
+    ByteArrayOutputStream joined = new ByteArrayOutputStream();
+    events.forEach(e -> joined.writeBytes(e.bytes()));
+    assertThat(joined.toByteArray()).isEqualTo(fixture);
   }
 
   @Test

@@ -11,6 +11,8 @@ import dev.tollgate.adapter.UpstreamEvent.Kind;
 import dev.tollgate.adapter.UpstreamException;
 import dev.tollgate.adapter.anthropic.AnthropicFixtureStreams.Call;
 import dev.tollgate.adapter.anthropic.AnthropicFixtureStreams.Transcript;
+import dev.tollgate.adapter.internal.EventBatch;
+import dev.tollgate.adapter.internal.EventBatch.Coalescing;
 import dev.tollgate.adapter.sse.SseEventSplitter;
 import dev.tollgate.adapter.sse.SseStreams;
 import java.io.ByteArrayOutputStream;
@@ -44,7 +46,10 @@ class AnthropicNativeScannerTest {
     return Fixtures.list("anthropic", ".sse").stream().filter(f -> f.contains("/messages_"));
   }
 
-  /** The stream cut into reads at {@code cuts}, through the splitter and {@link ReadBatch}. */
+  /**
+   * The stream cut into reads at {@code cuts}, through the splitter and {@link EventBatch} as the
+   * adapter batches them.
+   */
   static List<UpstreamEvent> scan(byte[] stream, List<Integer> cuts) {
     SseEventSplitter splitter = new SseEventSplitter(SseStreams.MAX_EVENT_BYTES);
     AnthropicNativeScanner scanner = new AnthropicNativeScanner();
@@ -53,10 +58,14 @@ class AnthropicNativeScannerTest {
     List<Integer> ends = new ArrayList<>(cuts);
     ends.add(stream.length);
     for (int end : ends) {
-      reads.add(ReadBatch.of(splitter.feed(stream, from, end - from), scanner).flux());
+      reads.add(
+          Flux.fromIterable(
+              EventBatch.of(
+                  splitter.feed(stream, from, end - from), scanner, Coalescing.JOIN_CHUNKS)));
       from = end;
     }
-    reads.add(ReadBatch.finish(splitter.finish(), scanner).flux());
+    reads.add(
+        Flux.fromIterable(EventBatch.last(splitter.finish(), scanner, Coalescing.JOIN_CHUNKS)));
     return Flux.concat(reads).collectList().block(java.time.Duration.ofSeconds(5));
   }
 

@@ -135,6 +135,15 @@ final class FakeAnthropicUpstream implements AutoCloseable {
             .then();
   }
 
+  /** Sends {@code stream} in one piece, then keeps the response open for {@code stall}. */
+  static Script stallsAfter(byte[] stream, Duration stall) {
+    return (request, response) ->
+        response
+            .header("content-type", "text/event-stream")
+            .sendByteArray(Flux.just(stream).concatWith(Mono.delay(stall).then(Mono.empty())))
+            .then();
+  }
+
   /** Waits {@code delay} before answering with {@code then}. */
   static Script delayed(Duration delay, Script then) {
     return (request, response) ->

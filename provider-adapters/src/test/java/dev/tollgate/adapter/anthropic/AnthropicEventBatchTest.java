@@ -6,6 +6,8 @@ import dev.tollgate.adapter.Fixtures;
 import dev.tollgate.adapter.UpstreamEvent;
 import dev.tollgate.adapter.UpstreamEvent.Kind;
 import dev.tollgate.adapter.UpstreamException;
+import dev.tollgate.adapter.internal.EventBatch;
+import dev.tollgate.adapter.internal.EventBatch.Coalescing;
 import dev.tollgate.adapter.sse.SseStreams;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -13,29 +15,34 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
-/** One network read holding a whole stream: plain chunks travel as one event, nothing is lost. */
-class ReadBatchTest {
+/**
+ * One network read holding a whole Anthropic stream, batched as the adapter batches it ({@link
+ * Coalescing#JOIN_CHUNKS}): plain chunks travel as one event, nothing is lost.
+ */
+class AnthropicEventBatchTest {
 
   @Test
-  void plainChunksOfOneReadAreJoinedAndTheEndStaysSeparate() {
+  void plainChunksOfOneReadAreJoinedWithTheFinishChunkAndTheUsageStaysSeparate() {
     byte[] stream = Fixtures.bytes("anthropic/messages_stream_thinking.sse");
     List<UpstreamEvent> oneByOne = AnthropicFixtureStreams.decode(stream);
 
     List<UpstreamEvent> batched =
-        ReadBatch.finish(
-                SseStreams.split(stream),
-                new AnthropicStreamDecoder(AnthropicFixtureStreams.CREATED))
-            .flux()
+        Flux.fromIterable(
+                EventBatch.last(
+                    SseStreams.split(stream),
+                    new AnthropicStreamDecoder(AnthropicFixtureStreams.CREATED),
+                    Coalescing.JOIN_CHUNKS))
             .collectList()
             .block(Duration.ofSeconds(5));
 
-    // the role chunk, the ping, every thinking and text delta as one event, then the end
+    // the role chunk, the ping, every thinking and text delta and the finish chunk as one event
+    // (as the OpenAI adapter joins them), then the usage and [DONE]
     assertThat(batched.stream().map(UpstreamEvent::kind))
-        .containsExactly(
-            Kind.CHUNK, Kind.COMMENT, Kind.CHUNK, Kind.CHUNK, Kind.USAGE_ONLY, Kind.DONE);
-    assertThat(batched.get(3).finishReason()).isEqualTo("stop");
+        .containsExactly(Kind.CHUNK, Kind.COMMENT, Kind.CHUNK, Kind.USAGE_ONLY, Kind.DONE);
+    assertThat(batched.get(2).finishReason()).isEqualTo("stop");
     assertThat(bytes(batched)).isEqualTo(bytes(oneByOne));
     assertThat(joined(batched, true)).isEqualTo(joined(oneByOne, true));
     assertThat(joined(batched, false)).isEqualTo(joined(oneByOne, false));
@@ -54,11 +61,13 @@ class ReadBatchTest {
                     StandardCharsets.UTF_8))
             .getBytes(StandardCharsets.UTF_8);
 
-    ReadBatch batch =
-        ReadBatch.of(
-            SseStreams.split(stream), new AnthropicStreamDecoder(AnthropicFixtureStreams.CREATED));
+    EventBatch batch =
+        EventBatch.of(
+            SseStreams.split(stream),
+            new AnthropicStreamDecoder(AnthropicFixtureStreams.CREATED),
+            Coalescing.JOIN_CHUNKS);
 
-    StepVerifier.create(batch.flux())
+    StepVerifier.create(Flux.fromIterable(batch))
         .assertNext(e -> assertThat(e.text()).isNull()) // the role chunk, joined with nothing
         .assertNext(e -> assertThat(e.kind()).isEqualTo(Kind.COMMENT))
         .assertNext(e -> assertThat(e.text()).isEqualTo("Hello there!"))
