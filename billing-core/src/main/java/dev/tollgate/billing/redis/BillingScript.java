@@ -48,6 +48,13 @@ abstract class BillingScript<A, R> {
   /** What the reply means; {@link #unexpected} for a reply the header does not list. */
   abstract R answer(List<Long> reply);
 
+  /** The keys of reserve and extend: account hash, hold hash, the bucket's holds index. */
+  final String[] holdKeys(String accountId, String requestId) {
+    return new String[] {
+      keys.account(accountId), keys.hold(accountId, requestId), keys.holds(keys.bucketOf(accountId))
+    };
+  }
+
   final IllegalStateException unexpected(List<Long> reply) {
     return new IllegalStateException("script " + script.name() + " returned " + reply);
   }

@@ -46,13 +46,10 @@ final class ExtendScript extends BillingScript<ExtendScript.Args, Extension> {
     super("extend", keys);
   }
 
+  /** The account hash, the hold and the bucket's holds index (the script's header). */
   @Override
   String[] keys(Args args) {
-    return new String[] {
-      keys.account(args.accountId()),
-      keys.hold(args.accountId(), args.requestId()),
-      keys.holds(keys.bucketOf(args.accountId()))
-    };
+    return holdKeys(args.accountId(), args.requestId());
   }
 
   @Override

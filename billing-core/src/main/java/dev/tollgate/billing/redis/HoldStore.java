@@ -74,10 +74,11 @@ public final class HoldStore {
   }
 
   /**
+   * Reads the Lua scripts from the class path: construct while wiring, not on an event loop.
+   *
    * @param creditMarkerTtl how long an applied credit's id is remembered; longer than any retry or
    *     reconciliation of a credit may take
    * @param clock the time a hold records as its request's start
-   *     <p>Reads the Lua scripts from the class path: construct while wiring, not on an event loop.
    */
   public HoldStore(
       RedisClusterReactiveCommands<String, String> redis,

@@ -49,13 +49,10 @@ final class ReserveScript extends BillingScript<ReserveScript.Args, Reservation>
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
+  /** The account hash, the hold and the bucket's holds index (the script's header). */
   @Override
   String[] keys(Args args) {
-    return new String[] {
-      keys.account(args.accountId()),
-      keys.hold(args.accountId(), args.requestId()),
-      keys.holds(keys.bucketOf(args.accountId()))
-    };
+    return holdKeys(args.accountId(), args.requestId());
   }
 
   @Override
