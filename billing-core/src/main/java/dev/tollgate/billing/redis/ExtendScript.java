@@ -46,7 +46,6 @@ final class ExtendScript extends BillingScript<ExtendScript.Args, Extension> {
     super("extend", keys);
   }
 
-  /** The account hash, the hold and the bucket's holds index (the script's header). */
   @Override
   String[] keys(Args args) {
     return holdKeys(args.accountId(), args.requestId());

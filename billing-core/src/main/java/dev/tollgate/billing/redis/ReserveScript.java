@@ -49,7 +49,6 @@ final class ReserveScript extends BillingScript<ReserveScript.Args, Reservation>
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
-  /** The account hash, the hold and the bucket's holds index (the script's header). */
   @Override
   String[] keys(Args args) {
     return holdKeys(args.accountId(), args.requestId());
