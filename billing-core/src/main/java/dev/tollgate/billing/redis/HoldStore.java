@@ -1,15 +1,13 @@
 package dev.tollgate.billing.redis;
 
-import dev.tollgate.billing.redis.internal.LuaScript;
+import static dev.tollgate.billing.redis.Checks.requireId;
+
 import io.lettuce.core.KeyValue;
-import io.lettuce.core.Limit;
-import io.lettuce.core.Range;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
@@ -31,6 +29,12 @@ import reactor.core.publisher.Mono;
  * RedisClusterReactiveCommands}: a standalone connection's {@code reactive()} and a cluster
  * connection's alike); every command and script names keys of one bucket, so on a cluster each goes
  * whole to the master owning that bucket's slot.
+ *
+ * <p>A facade: each script is one class that encodes its {@code KEYS} and {@code ARGV} from a
+ * record of its arguments and names its reply ({@link ReserveScript}, {@link ExtendScript}, {@link
+ * SettleScript}, {@link CreditScript}, {@link LoadAccountScript}, {@link UpdateAccountScript},
+ * {@link RenewAllowanceScript}); the reaper is {@link HoldReaper}. The plain reads of the account
+ * hash are here.
  */
 public final class HoldStore {
 
@@ -49,19 +53,17 @@ public final class HoldStore {
   private static final String[] ACCOUNT_FIELDS = {
     "balance", "sub_left", "held", "discount_ppm", "status"
   };
-  private static final String[] REAP_FIELDS = {"acct", "key", "model", "provider", "created_at"};
 
   private final RedisClusterReactiveCommands<String, String> redis;
   private final BillingKeys keys;
-  private final Duration creditMarkerTtl;
-  private final Clock clock;
-  private final LuaScript reserve = LuaScript.fromResource("reserve");
-  private final LuaScript extend = LuaScript.fromResource("extend");
-  private final LuaScript settle = LuaScript.fromResource("settle");
-  private final LuaScript credit = LuaScript.fromResource("credit");
-  private final LuaScript loadAccount = LuaScript.fromResource("load_account");
-  private final LuaScript updateAccount = LuaScript.fromResource("update_account");
-  private final LuaScript renewAllowance = LuaScript.fromResource("renew_allowance");
+  private final ReserveScript reserve;
+  private final ExtendScript extend;
+  private final SettleScript settle;
+  private final HoldReaper reaper;
+  private final CreditScript credit;
+  private final LoadAccountScript loadAccount;
+  private final UpdateAccountScript updateAccount;
+  private final RenewAllowanceScript renewAllowance;
 
   public HoldStore(StatefulRedisConnection<String, String> connection, BillingKeys keys) {
     this(Objects.requireNonNull(connection, "connection").reactive(), keys);
@@ -72,6 +74,8 @@ public final class HoldStore {
   }
 
   /**
+   * Reads the Lua scripts from the class path: construct while wiring, not on an event loop.
+   *
    * @param creditMarkerTtl how long an applied credit's id is remembered; longer than any retry or
    *     reconciliation of a credit may take
    * @param clock the time a hold records as its request's start
@@ -83,12 +87,20 @@ public final class HoldStore {
       Clock clock) {
     this.redis = Objects.requireNonNull(redis, "redis");
     this.keys = Objects.requireNonNull(keys, "keys");
-    this.creditMarkerTtl = Objects.requireNonNull(creditMarkerTtl, "creditMarkerTtl");
-    this.clock = Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(creditMarkerTtl, "creditMarkerTtl");
+    Objects.requireNonNull(clock, "clock");
     if (creditMarkerTtl.toSeconds() < 1) {
       throw new IllegalArgumentException(
           "creditMarkerTtl: " + creditMarkerTtl + " (expected: at least 1 second)");
     }
+    this.reserve = new ReserveScript(keys, clock);
+    this.extend = new ExtendScript(keys);
+    this.settle = new SettleScript(keys);
+    this.reaper = new HoldReaper(redis, keys, settle);
+    this.credit = new CreditScript(keys, creditMarkerTtl);
+    this.loadAccount = new LoadAccountScript(keys);
+    this.updateAccount = new UpdateAccountScript(keys);
+    this.renewAllowance = new RenewAllowanceScript(keys);
   }
 
   /**
@@ -97,7 +109,7 @@ public final class HoldStore {
    */
   public Mono<Void> loadScripts() {
     return Flux.just(reserve, extend, settle, credit, loadAccount, updateAccount, renewAllowance)
-        .concatMap(script -> script.load(redis))
+        .concatMap(script -> script.script().load(redis))
         .then();
   }
 
@@ -147,40 +159,10 @@ public final class HoldStore {
       String model,
       String provider,
       @Nullable Long spendCapNanos) {
-    requireId("accountId", accountId);
-    requireId("requestId", requestId);
-    requireNonNegative("amount", amount);
-    Objects.requireNonNull(expiresAt, "expiresAt");
-    Objects.requireNonNull(keyId, "keyId");
-    Objects.requireNonNull(model, "model");
-    Objects.requireNonNull(provider, "provider");
-    String[] scriptKeys = {
-      keys.account(accountId), keys.hold(accountId, requestId), keys.holds(keys.bucketOf(accountId))
-    };
-    return Mono.defer(
-            () ->
-                reserve.run(
-                    redis,
-                    scriptKeys,
-                    requestId,
-                    Long.toString(amount),
-                    Long.toString(expiresAt.toEpochMilli()),
-                    keyId,
-                    model,
-                    accountId,
-                    provider,
-                    Long.toString(clock.millis()),
-                    spendCapNanos == null ? "" : Long.toString(spendCapNanos)))
-        .map(
-            r ->
-                switch (r.get(0).intValue()) {
-                  case 1 -> new Reservation(Reservation.Outcome.GRANTED, r.get(1), r.get(2));
-                  case 0 -> new Reservation(Reservation.Outcome.INSUFFICIENT, r.get(1));
-                  case -1 -> new Reservation(Reservation.Outcome.ACCOUNT_MISSING, 0);
-                  case -2 -> new Reservation(Reservation.Outcome.ACCOUNT_INACTIVE, 0);
-                  case -3 -> new Reservation(Reservation.Outcome.SPEND_CAP_REACHED, r.get(1));
-                  default -> throw unexpected(reserve, r);
-                });
+    return reserve.run(
+        redis,
+        new ReserveScript.Args(
+            accountId, requestId, amount, expiresAt, keyId, model, provider, spendCapNanos));
   }
 
   /** What settlements have charged to the key so far, in nano-units (0 if nothing). */
@@ -207,39 +189,18 @@ public final class HoldStore {
       long cached,
       long reasoning,
       long checkpointCost) {
-    requireId("accountId", accountId);
-    requireId("requestId", requestId);
-    requireNonNegative("addAmount", addAmount);
-    Objects.requireNonNull(expiresAt, "expiresAt");
-    requireNonNegative("prompt", prompt);
-    requireNonNegative("completion", completion);
-    requireNonNegative("cached", cached);
-    requireNonNegative("reasoning", reasoning);
-    requireNonNegative("checkpointCost", checkpointCost);
-    String[] scriptKeys = {
-      keys.account(accountId), keys.hold(accountId, requestId), keys.holds(keys.bucketOf(accountId))
-    };
-    return Mono.defer(
-            () ->
-                extend.run(
-                    redis,
-                    scriptKeys,
-                    requestId,
-                    Long.toString(addAmount),
-                    Long.toString(expiresAt.toEpochMilli()),
-                    Long.toString(prompt),
-                    Long.toString(completion),
-                    Long.toString(cached),
-                    Long.toString(reasoning),
-                    Long.toString(checkpointCost)))
-        .map(
-            r ->
-                switch (r.get(0).intValue()) {
-                  case 1 -> new Extension(true, false, r.get(1));
-                  case 0 -> new Extension(false, false, r.get(1));
-                  case -1 -> new Extension(false, true, 0);
-                  default -> throw unexpected(extend, r);
-                });
+    return extend.run(
+        redis,
+        new ExtendScript.Args(
+            accountId,
+            requestId,
+            addAmount,
+            expiresAt,
+            prompt,
+            completion,
+            cached,
+            reasoning,
+            checkpointCost));
   }
 
   /**
@@ -248,134 +209,19 @@ public final class HoldStore {
    * Settling a request again is a no-op answering {@code settled == false}.
    */
   public Mono<Settlement> settle(Charge charge, Instant settledAt) {
-    Objects.requireNonNull(charge, "charge");
-    Objects.requireNonNull(settledAt, "settledAt");
-    String accountId = charge.accountId();
-    int bucket = keys.bucketOf(accountId);
-    String[] scriptKeys = {
-      keys.account(accountId),
-      keys.hold(accountId, charge.requestId()),
-      keys.holds(bucket),
-      keys.outbox(bucket)
-    };
-    return runSettle(
-        scriptKeys,
-        charge.requestId(),
-        accountId,
-        charge.keyId(),
-        charge.model(),
-        charge.provider(),
-        charge.status().wireName(),
-        charge.source().wireName(),
-        Long.toString(charge.promptTokens()),
-        Long.toString(charge.completionTokens()),
-        Long.toString(charge.cachedPromptTokens()),
-        Long.toString(charge.reasoningTokens()),
-        Long.toString(charge.cacheWriteTokens()),
-        Long.toString(charge.cacheWrite1hTokens()),
-        Long.toString(charge.cost()),
-        charge.priceVersion(),
-        Long.toString(charge.markupPpm()),
-        Long.toString(charge.discountPpm()),
-        Long.toString(charge.startedAtMs()),
-        Long.toString(charge.ttftMs()),
-        Long.toString(charge.durationMs()),
-        Long.toString(settledAt.toEpochMilli()));
+    return settle.run(redis, new SettleScript.Finished(charge, settledAt));
   }
 
   /**
    * Settles up to {@code max} holds of a bucket that expired by {@code now}, whose gateway
    * evidently died: each is charged its last checkpoint with status {@code abandoned} and source
-   * {@code partial}. A hold extended meanwhile is left alone. Holds are settled one after another.
-   *
-   * <p>The expired ids are read in full before the first hold is settled. Settling from inside the
-   * {@code ZRANGEBYSCORE} reply (issuing commands on the same connection while that reply is
-   * consumed with bounded demand) stalled the connection: once the reply's unread elements
-   * outnumbered the demand, Lettuce stopped reading the connection until more was requested, and
-   * more was requested only after replies that could then never be read (issue 10).
+   * {@code partial}. A hold extended meanwhile is left alone. Holds are settled one after another,
+   * after all the expired ids were read ({@link HoldReaper} says why).
    *
    * @return how many holds were settled
    */
   public Mono<Integer> reapExpired(int bucket, Instant now, int max) {
-    Objects.requireNonNull(now, "now");
-    if (max <= 0) {
-      throw new IllegalArgumentException("max: " + max + " (expected: > 0)");
-    }
-    String holdsKey = keys.holds(bucket);
-    long nowMs = now.toEpochMilli();
-    return Mono.defer(
-            () ->
-                redis
-                    .zrangebyscore(
-                        holdsKey,
-                        Range.from(Range.Boundary.unbounded(), Range.Boundary.including(nowMs)),
-                        Limit.create(0, max))
-                    .collectList())
-        .flatMapMany(Flux::fromIterable)
-        .concatMap(requestId -> reapOne(bucket, requestId, nowMs))
-        .filter(Boolean::booleanValue)
-        .count()
-        .map(Long::intValue);
-  }
-
-  private Mono<Boolean> reapOne(int bucket, String requestId, long nowMs) {
-    String holdKey = keys.hold(bucket, requestId);
-    return redis
-        .hmget(holdKey, REAP_FIELDS)
-        .filter(KeyValue::hasValue)
-        .collectMap(KeyValue::getKey, KeyValue::getValue)
-        .flatMap(
-            hold -> {
-              String accountId = hold.get("acct");
-              if (accountId == null) {
-                // Settled between the range query and now, or a stray index entry.
-                return redis.zrem(keys.holds(bucket), requestId).thenReturn(false);
-              }
-              String[] scriptKeys = {
-                keys.account(accountId), holdKey, keys.holds(bucket), keys.outbox(bucket)
-              };
-              long createdAt = parseLong(hold.get("created_at"), nowMs);
-              return redis
-                  .hget(scriptKeys[0], "discount_ppm")
-                  .defaultIfEmpty("0")
-                  .flatMap(
-                      discountPpm ->
-                          runSettle(
-                              scriptKeys,
-                              requestId,
-                              accountId,
-                              hold.getOrDefault("key", ""),
-                              hold.getOrDefault("model", ""),
-                              hold.getOrDefault("provider", UNKNOWN_PROVIDER),
-                              STATUS_ABANDONED,
-                              "partial",
-                              "0",
-                              "0",
-                              "0",
-                              "0",
-                              "0",
-                              "0",
-                              "-1",
-                              UNKNOWN_PRICE_VERSION,
-                              "0",
-                              discountPpm,
-                              Long.toString(createdAt),
-                              "-1",
-                              Long.toString(Math.max(0, nowMs - createdAt)),
-                              Long.toString(nowMs)))
-                  .map(Settlement::settled);
-            });
-  }
-
-  private Mono<Settlement> runSettle(String[] scriptKeys, String... args) {
-    return Mono.defer(() -> settle.run(redis, scriptKeys, args))
-        .map(
-            r ->
-                switch (r.get(0).intValue()) {
-                  case 1 -> new Settlement(true, r.get(1), r.get(2), r.get(3));
-                  case 0, -3 -> Settlement.NOT_SETTLED;
-                  default -> throw unexpected(settle, r);
-                });
+    return reaper.reapExpired(bucket, now, max);
   }
 
   /**
@@ -388,23 +234,7 @@ public final class HoldStore {
    * credit again; that is what the marker prevents.
    */
   public Mono<Boolean> credit(String accountId, String creditId, long amount) {
-    requireId("accountId", accountId);
-    requireId("creditId", creditId);
-    String[] scriptKeys = {keys.account(accountId), keys.credit(accountId, creditId)};
-    return Mono.defer(
-            () ->
-                credit.run(
-                    redis,
-                    scriptKeys,
-                    Long.toString(amount),
-                    Long.toString(creditMarkerTtl.toSeconds())))
-        .map(
-            r ->
-                switch (r.get(0).intValue()) {
-                  case 1 -> true;
-                  case 0, -1 -> false;
-                  default -> throw unexpected(credit, r);
-                });
+    return credit.run(redis, new CreditScript.Args(accountId, creditId, amount));
   }
 
   /**
@@ -448,28 +278,10 @@ public final class HoldStore {
       long discountPpm,
       String status,
       Map<String, Long> keySpent) {
-    requireId("accountId", accountId);
-    requireNonNegative("subLeft", subLeft);
-    if (discountPpm < 0 || discountPpm > 1_000_000) {
-      throw new IllegalArgumentException("discountPpm: " + discountPpm + " (expected: 0..1000000)");
-    }
-    Objects.requireNonNull(status, "status");
-    Objects.requireNonNull(keySpent, "keySpent");
-    String[] scriptKeys = {keys.account(accountId)};
-    String[] args = new String[5 + 2 * keySpent.size()];
-    args[0] = Long.toString(balance);
-    args[1] = Long.toString(subLeft);
-    args[2] = Long.toString(discountPpm);
-    args[3] = status;
-    args[4] = subPeriod == null ? "" : Long.toString(subPeriod.toEpochMilli());
-    int i = 5;
-    for (Map.Entry<String, Long> spent : keySpent.entrySet()) {
-      requireId("keyId", spent.getKey());
-      requireNonNegative("keySpent", spent.getValue());
-      args[i++] = spent.getKey();
-      args[i++] = Long.toString(spent.getValue());
-    }
-    return Mono.defer(() -> loadAccount.run(redis, scriptKeys, args)).map(r -> r.get(0) == 1);
+    return loadAccount.run(
+        redis,
+        new LoadAccountScript.Args(
+            accountId, balance, subLeft, subPeriod, discountPpm, status, keySpent));
   }
 
   /**
@@ -481,25 +293,8 @@ public final class HoldStore {
    */
   public Mono<AllowanceRenewal> renewAllowance(
       String accountId, Instant periodStart, long allowance) {
-    requireId("accountId", accountId);
-    Objects.requireNonNull(periodStart, "periodStart");
-    requireNonNegative("allowance", allowance);
-    String[] scriptKeys = {keys.account(accountId)};
-    return Mono.defer(
-            () ->
-                renewAllowance.run(
-                    redis,
-                    scriptKeys,
-                    Long.toString(periodStart.toEpochMilli()),
-                    Long.toString(allowance)))
-        .map(
-            r ->
-                switch (r.get(0).intValue()) {
-                  case 1 -> AllowanceRenewal.RENEWED;
-                  case 0 -> AllowanceRenewal.ALREADY_CURRENT;
-                  case -1 -> AllowanceRenewal.ACCOUNT_MISSING;
-                  default -> throw unexpected(renewAllowance, r);
-                });
+    return renewAllowance.run(
+        redis, new RenewAllowanceScript.Args(accountId, periodStart, allowance));
   }
 
   /**
@@ -519,15 +314,7 @@ public final class HoldStore {
    * load from PostgreSQL brings the new values.
    */
   public Mono<Boolean> updateAccount(String accountId, String status, long discountPpm) {
-    requireId("accountId", accountId);
-    Objects.requireNonNull(status, "status");
-    if (discountPpm < 0 || discountPpm > 1_000_000) {
-      throw new IllegalArgumentException("discountPpm: " + discountPpm + " (expected: 0..1000000)");
-    }
-    String[] scriptKeys = {keys.account(accountId)};
-    return Mono.defer(
-            () -> updateAccount.run(redis, scriptKeys, status, Long.toString(discountPpm)))
-        .map(r -> r.get(0) == 1);
+    return updateAccount.run(redis, new UpdateAccountScript.Args(accountId, status, discountPpm));
   }
 
   /** The account as cached, or empty when it is not in Redis. */
@@ -551,22 +338,5 @@ public final class HoldStore {
 
   private static long parseLong(@Nullable String value, long orElse) {
     return value == null ? orElse : Long.parseLong(value);
-  }
-
-  private static IllegalStateException unexpected(LuaScript script, List<Long> reply) {
-    return new IllegalStateException("script " + script.name() + " returned " + reply);
-  }
-
-  private static void requireId(String name, String value) {
-    Objects.requireNonNull(value, name);
-    if (value.isEmpty()) {
-      throw new IllegalArgumentException(name + ": '' (expected: non-empty)");
-    }
-  }
-
-  private static void requireNonNegative(String name, long value) {
-    if (value < 0) {
-      throw new IllegalArgumentException(name + ": " + value + " (expected: >= 0)");
-    }
   }
 }

@@ -1,19 +1,9 @@
 package dev.tollgate.gateway.ratelimit;
 
-import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.ScriptOutputType;
+import dev.tollgate.billing.redis.LuaScript;
 import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
-import java.util.List;
 import java.util.Objects;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -25,13 +15,10 @@ import reactor.core.publisher.Mono;
  */
 public final class ConcurrencyLimiter {
 
-  private static final String SCRIPT_PATH = "scripts/concurrency_acquire.lua";
-
   private final RedisClusterReactiveCommands<String, String> redis;
   private final String prefix;
   private final Duration lease;
-  private final String script;
-  private final String sha;
+  private final LuaScript acquireScript = LuaScript.fromResource("concurrency_acquire");
 
   /**
    * Reads its Lua script from the class path: construct while wiring, not on an event loop.
@@ -49,8 +36,6 @@ public final class ConcurrencyLimiter {
       throw new IllegalArgumentException("lease: " + lease + " (expected: at least 1 ms)");
     }
     this.lease = lease;
-    this.script = readScript();
-    this.sha = sha1(script);
   }
 
   /**
@@ -64,7 +49,8 @@ public final class ConcurrencyLimiter {
     }
     String[] keys = {key(keyId)};
     String[] args = {requestId, Integer.toString(max), Long.toString(lease.toMillis())};
-    return run(keys, args).map(reply -> reply.get(0) == 1L);
+    // Replies {acquired (1/0), slots in use}.
+    return acquireScript.run(redis, keys, args).map(reply -> reply.get(0) == 1L);
   }
 
   /** How long a slot stays taken without {@link #release} or renewal. */
@@ -81,51 +67,5 @@ public final class ConcurrencyLimiter {
   String key(String keyId) {
     Objects.requireNonNull(keyId, "keyId");
     return prefix + ":rl:{" + keyId + "}:streams";
-  }
-
-  /** By SHA; when Redis does not know the script (restarted, flushed) by its source, once. */
-  private Mono<List<Long>> run(String[] keys, String[] args) {
-    return Flux.defer(() -> redis.<Object>evalsha(sha, ScriptOutputType.MULTI, keys, args))
-        .onErrorResume(
-            RedisNoScriptException.class,
-            e -> redis.<Object>eval(script, ScriptOutputType.MULTI, keys, args))
-        .collectList()
-        .map(ConcurrencyLimiter::integers);
-  }
-
-  /** Lettuce may emit the array whole or element by element: accept both. */
-  private static List<Long> integers(List<Object> reply) {
-    List<Object> elements =
-        reply.size() == 1 && reply.get(0) instanceof List<?> nested ? List.copyOf(nested) : reply;
-    if (elements.size() != 2
-        || !(elements.get(0) instanceof Long)
-        || !(elements.get(1) instanceof Long)) {
-      throw new IllegalStateException(
-          SCRIPT_PATH + " returned " + reply + " (expected: [acquired, used])");
-    }
-    return List.of((Long) elements.get(0), (Long) elements.get(1));
-  }
-
-  private static String readScript() {
-    try (InputStream in =
-        ConcurrencyLimiter.class.getClassLoader().getResourceAsStream(SCRIPT_PATH)) {
-      if (in == null) {
-        throw new IllegalStateException("Lua script not on the class path: " + SCRIPT_PATH);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("reading " + SCRIPT_PATH, e);
-    }
-  }
-
-  /** What {@code SCRIPT LOAD} would answer, computed here to save a round trip. */
-  private static String sha1(String text) {
-    try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-1 is missing from this JVM", e);
-    }
   }
 }

@@ -100,6 +100,21 @@ class ConcurrencyLimiterTest {
   }
 
   @Test
+  void aScriptFlushedFromRedisIsLoadedAgain() {
+    String key = newKey();
+    StepVerifier.create(
+            Flux.concat(
+                onEventLoop(limiterA.acquire(key, "r1", 1)),
+                // Every master forgets every script (the shared server's other users reload too).
+                clientA.connections().reactive().scriptFlush().then(Mono.empty()),
+                onEventLoop(limiterB.acquire(key, "r2", 1)),
+                onEventLoop(limiterA.release(key, "r1").then(limiterB.acquire(key, "r2", 1)))))
+        .expectNext(true, false, true)
+        .expectComplete()
+        .verify(TIMEOUT);
+  }
+
+  @Test
   void releasingWhatIsNotHeldDoesNothing() {
     StepVerifier.create(onEventLoop(limiterA.release(newKey(), "nobody")))
         .expectComplete()

@@ -1,4 +1,4 @@
-package dev.tollgate.billing.redis.internal;
+package dev.tollgate.billing.redis;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
@@ -27,6 +27,9 @@ import reactor.core.publisher.Mono;
  * <p>Works on one server and on Redis Cluster alike: {@code EVALSHA} goes to the node owning its
  * keys' slot (all keys of a call share one slot), and Lettuce's cluster client sends {@code SCRIPT
  * LOAD} to every master, so the retry after {@code NOSCRIPT} finds the script wherever it runs.
+ *
+ * <p>The one way every Lua script of the project is called: billing's (each wrapped by its {@code
+ * ...Script} class behind {@link HoldStore}) and the gateway's rate limits alike.
  */
 public final class LuaScript {
 
@@ -43,8 +46,8 @@ public final class LuaScript {
   }
 
   /**
-   * Reads {@code scripts/<name>.lua}. Blocking class-path I/O: call it while wiring, not on an
-   * event loop.
+   * Reads {@code scripts/<name>.lua} from the class path (this module's or the application's).
+   * Blocking class-path I/O: call it while wiring, not on an event loop.
    */
   public static LuaScript fromResource(String name) {
     Objects.requireNonNull(name, "name");
@@ -81,7 +84,10 @@ public final class LuaScript {
             });
   }
 
-  /** Runs the script; on {@code NOSCRIPT} loads it and runs it once more. */
+  /**
+   * Runs the script; on {@code NOSCRIPT} loads it and runs it once more. Emits the reply's integers
+   * in order (never empty).
+   */
   public Mono<List<Long>> run(
       RedisScriptingReactiveCommands<String, String> redis, String[] keys, String... args) {
     return call(redis, keys, args)
