@@ -52,16 +52,19 @@ final class Bench {
     System.out.printf(
         Locale.ROOT,
         "tollgate benchmarks: %d round(s) x %d s per target and mode, %d s warm-up, wrk -t%d -c%d,"
-            + " %d-token streams%n  proxies on CPUs [%s], wrk and upstream on CPUs [%s], JVM flags"
-            + " [%s], logs in %s%n  load average at start: %.2f%n",
+            + " %d-token streams (upstream writes %s)%n  proxies on CPUs [%s], wrk and upstream on"
+            + " CPUs [%s] (empty: not pinned), nice %d, JVM flags [%s], logs in %s%n"
+            + "  load average at start: %.2f%n",
         o.rounds(),
         o.seconds(),
         o.warmup(),
         o.threads(),
         o.connections(),
         o.tokens(),
+        o.upstreamFlush().equals("each") ? "each event on its own" : "a stream at once",
         o.proxyCpus(),
         o.loadCpus(),
+        o.nice(),
         o.jvmFlags(),
         dir,
         Procs.loadAverage());

@@ -14,7 +14,8 @@ public final class BenchMain {
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("upstream")) {
-      new FakeUpstream(Integer.parseInt(args[2])).start(Integer.parseInt(args[1]));
+      new FakeUpstream(Integer.parseInt(args[2]), args[3].equals("each"))
+          .start(Integer.parseInt(args[1]));
       Thread.currentThread().join();
     } else if (args.length > 0 && args[0].equals("scg")) {
       ScgPeer.main(Arrays.copyOfRange(args, 1, args.length));

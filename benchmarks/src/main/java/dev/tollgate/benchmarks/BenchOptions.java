@@ -20,6 +20,10 @@ import java.util.Map;
  * @param proxyCpus CPU list (taskset -c) for nginx, Spring Cloud Gateway and the gateway; empty: no
  *     pinning
  * @param loadCpus CPU list for wrk and the fake upstream; empty: no pinning
+ * @param upstreamFlush {@code once}: the fake upstream writes a stream's events at once; {@code
+ *     each}: one write and flush per event
+ * @param nice niceness of every process started (wrk, upstream, proxies); negative gives them
+ *     priority over other work on a shared machine, 0 leaves it as it is
  * @param firstTokenSeconds measured seconds per target of the one-request-at-a-time first-token
  *     latency test; 0 skips it
  * @param gatewayJar the gateway's packaged jar
@@ -38,6 +42,8 @@ record BenchOptions(
     String jvmFlags,
     String proxyCpus,
     String loadCpus,
+    String upstreamFlush,
+    int nice,
     int firstTokenSeconds,
     Path gatewayJar,
     String redisUrl,
@@ -55,15 +61,17 @@ record BenchOptions(
         new BenchOptions(
             positive(m, "seconds", 8),
             positive(m, "rounds", 3),
-            Integer.parseInt(m.getOrDefault("warmup", "4")),
+            Integer.parseInt(m.getOrDefault("warmup", "6")),
             positive(m, "connections", 32),
-            positive(m, "threads", 1),
+            positive(m, "threads", 2),
             positive(m, "tokens", 20),
             List.of(m.getOrDefault("modes", "sse,json").split(",")),
             List.of(m.getOrDefault("targets", "direct,nginx,scg,gateway").split(",")),
             m.getOrDefault("jvm-flags", "-Xms1g -Xmx1g"),
-            m.getOrDefault("proxy-cpus", "1"),
-            m.getOrDefault("load-cpus", "0"),
+            m.getOrDefault("proxy-cpus", ""),
+            m.getOrDefault("load-cpus", ""),
+            m.getOrDefault("upstream-flush", "once"),
+            Integer.parseInt(m.getOrDefault("nice", "-10")),
             Integer.parseInt(m.getOrDefault("first-token-seconds", "3")),
             Path.of(m.getOrDefault("gateway-jar", "gateway/target/gateway.jar")),
             m.getOrDefault("redis-url", "redis://127.0.0.1:6379"),
@@ -82,6 +90,10 @@ record BenchOptions(
                 "jvm-flags",
                 "proxy-cpus",
                 "load-cpus",
+                "nice",
+                "upstream-flush",
+                "nice",
+                "upstream-flush",
                 "first-token-seconds",
                 "gateway-jar",
                 "redis-url",
@@ -99,6 +111,10 @@ record BenchOptions(
       if (!List.of("sse", "json").contains(mode)) {
         throw new IllegalArgumentException("--modes: " + mode + " (expected: sse, json)");
       }
+    }
+    if (!List.of("once", "each").contains(o.upstreamFlush)) {
+      throw new IllegalArgumentException(
+          "--upstream-flush: " + o.upstreamFlush + " (expected: once, each)");
     }
     return o;
   }

@@ -27,8 +27,17 @@ final class FakeUpstream {
 
   private final ByteBuf json;
   private final List<ByteBuf> events;
+  private final ByteBuf allEvents;
+  private final boolean flushEach;
 
-  FakeUpstream(int tokens) {
+  /**
+   * @param tokens content chunks per stream
+   * @param flushEach true: each event written and flushed on its own (a segment per token, as a
+   *     model server emits them); false: a stream's events in one write (cheaper for the upstream
+   *     and the load generator, so that neither is the bottleneck)
+   */
+  FakeUpstream(int tokens, boolean flushEach) {
+    this.flushEach = flushEach;
     String id = "chatcmpl-bench";
     String head =
         "{\"id\":\""
@@ -63,6 +72,9 @@ final class FakeUpstream {
                 + "}}"));
     list.add(Unpooled.unreleasableBuffer(ascii("data: [DONE]\n\n")));
     this.events = List.copyOf(list);
+    ByteBuf all = Unpooled.directBuffer();
+    list.forEach(b -> all.writeBytes(b.duplicate()));
+    this.allEvents = Unpooled.unreleasableBuffer(all.asReadOnly());
     this.json =
         Unpooled.unreleasableBuffer(
             ascii(
@@ -107,6 +119,9 @@ final class FakeUpstream {
                                   if (stream) {
                                     res.header(HttpHeaderNames.CONTENT_TYPE, "text/event-stream")
                                         .header(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+                                    if (!flushEach) {
+                                      return res.send(Mono.just(allEvents.duplicate())).then();
+                                    }
                                     return res.send(
                                             Flux.fromIterable(events).map(ByteBuf::duplicate),
                                             b -> true)

@@ -25,18 +25,29 @@ final class Procs {
   private Procs() {}
 
   /**
-   * Starts {@code command}, pinned to {@code cpus} (taskset) unless empty, output to {@code log}.
+   * Starts {@code command} at the options' niceness, pinned to {@code cpus} (taskset) unless empty,
+   * output to {@code log}.
    */
-  static Process start(String cpus, List<String> command, Path log) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    if (!cpus.isEmpty()) {
-      cmd.addAll(List.of("taskset", "-c", cpus));
-    }
+  static Process start(BenchOptions o, String cpus, List<String> command, Path log)
+      throws IOException {
+    List<String> cmd = prefix(o, cpus);
     cmd.addAll(command);
     Process p =
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     STARTED.add(p);
     return p;
+  }
+
+  /** {@code nice -n N taskset -c CPUS}, each part only when asked for. */
+  static List<String> prefix(BenchOptions o, String cpus) {
+    List<String> cmd = new ArrayList<>();
+    if (o.nice() != 0) {
+      cmd.addAll(List.of("nice", "-n", Integer.toString(o.nice())));
+    }
+    if (!cpus.isEmpty()) {
+      cmd.addAll(List.of("taskset", "-c", cpus));
+    }
+    return cmd;
   }
 
   static void killAll() {

@@ -56,13 +56,15 @@ final class Targets {
     Path log = dir.resolve("upstream.log");
     upstream =
         Procs.start(
+            o,
             o.loadCpus(),
             jvm(
                 "-jar",
                 jar,
                 "upstream",
                 Integer.toString(upstreamPort),
-                Integer.toString(o.tokens())),
+                Integer.toString(o.tokens()),
+                o.upstreamFlush()),
             log);
     Procs.awaitPort(upstream, upstreamPort, 60, log);
   }
@@ -121,6 +123,7 @@ final class Targets {
     Path log = dir.resolve("nginx.log");
     Process p =
         Procs.start(
+            o,
             o.proxyCpus(),
             List.of("/usr/sbin/nginx", "-p", ndir.toString(), "-c", confFile.toString()),
             log);
@@ -134,6 +137,7 @@ final class Targets {
     String r = "--spring.cloud.gateway.server.webflux.routes[0].";
     Process p =
         Procs.start(
+            o,
             o.proxyCpus(),
             jvm(
                 "-jar",
@@ -192,6 +196,7 @@ final class Targets {
     Path log = dir.resolve("gateway.log");
     Process p =
         Procs.start(
+            o,
             o.proxyCpus(),
             jvm(
                 "-jar",
@@ -202,7 +207,10 @@ final class Targets {
     String base = "http://127.0.0.1:" + port;
     awaitReady(base + "/actuator/health/readiness", p, log);
     String admin = "Bearer " + masterKey;
-    String account = field(post(base + "/admin/accounts", admin, "{\"name\":\"bench\"}"), "id");
+    String account =
+        field(
+            post(base + "/admin/accounts", admin, "{\"name\":\"bench\",\"owner\":\"bench\"}"),
+            "id");
     post(
         base + "/admin/accounts/" + account + "/credits",
         admin,

@@ -2,7 +2,6 @@ package dev.tollgate.benchmarks;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,10 +35,7 @@ final class Wrk {
     if (!Files.exists(script)) {
       Files.writeString(script, Requests.wrkScript(mode, t.authorization()));
     }
-    List<String> cmd = new ArrayList<>();
-    if (!o.loadCpus().isEmpty()) {
-      cmd.addAll(List.of("taskset", "-c", o.loadCpus()));
-    }
+    List<String> cmd = Procs.prefix(o, o.loadCpus());
     cmd.addAll(
         List.of(
             "/usr/bin/wrk",
