@@ -135,7 +135,11 @@ final class Bench {
       }
       Map<String, long[]> firstToken = new LinkedHashMap<>();
       if (o.firstTokenSeconds() > 0 && o.modes().contains("sse")) {
-        firstToken = firstToken(list);
+        try {
+          firstToken = firstToken(list);
+        } catch (Exception e) {
+          notes.add("first-token test failed: " + e);
+        }
       }
       report(stats, firstToken, notes);
       return 0;

@@ -7,6 +7,9 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One streamed request at a time on one keep-alive connection: the time from writing the request to
@@ -18,6 +21,10 @@ final class FirstToken {
   private static final byte[] FIRST =
       (FakeUpstream.CONTENT_PREFIX + "0 ").getBytes(StandardCharsets.US_ASCII);
   private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] HEADERS_END = "\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+  private static final Pattern CONTENT_LENGTH = Pattern.compile("\r\ncontent-length: *(\\d+)");
+  private static final byte[] CONNECTION_CLOSE =
+      "Connection: close".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] LAST_CHUNK = "\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
   private FirstToken() {}
@@ -40,45 +47,65 @@ final class FirstToken {
     long[] samples = new long[1024];
     int n = 0;
     byte[] buf = new byte[1 << 16];
-    try (Socket s = new Socket()) {
-      s.setTcpNoDelay(true);
-      s.setSoTimeout(10_000);
-      s.connect(new InetSocketAddress("127.0.0.1", t.port()));
-      OutputStream out = s.getOutputStream();
-      InputStream in = s.getInputStream();
-      long end = System.nanoTime() + (long) (seconds * 1e9);
-      while (System.nanoTime() < end) {
-        long start = System.nanoTime();
-        out.write(request);
-        out.flush();
-        int len = 0;
-        long first = -1;
-        while (true) {
-          int r = in.read(buf, len, buf.length - len);
-          if (r < 0) {
-            throw new IOException(t.name() + " closed the connection");
+    long end = System.nanoTime() + (long) (seconds * 1e9);
+    while (System.nanoTime() < end) {
+      // a new connection whenever the server ends one (nginx after keepalive_requests)
+      try (Socket s = new Socket()) {
+        s.setTcpNoDelay(true);
+        s.setSoTimeout(10_000);
+        s.connect(new InetSocketAddress("127.0.0.1", t.port()));
+        OutputStream out = s.getOutputStream();
+        InputStream in = s.getInputStream();
+        boolean open = true;
+        while (open && System.nanoTime() < end) {
+          long start = System.nanoTime();
+          out.write(request);
+          out.flush();
+          int len = 0;
+          long first = -1;
+          while (true) {
+            int r = in.read(buf, len, buf.length - len);
+            if (r < 0) {
+              throw new IOException(t.name() + " closed the connection");
+            }
+            len += r;
+            if (first < 0 && indexOf(buf, len, FIRST) >= 0) {
+              first = System.nanoTime() - start;
+            }
+            if (complete(buf, len)) {
+              break;
+            }
+            if (len == buf.length) {
+              throw new IOException(t.name() + ": response longer than " + buf.length);
+            }
           }
-          len += r;
-          if (first < 0 && indexOf(buf, len, FIRST) >= 0) {
-            first = System.nanoTime() - start;
+          if (first < 0) {
+            throw new IOException(t.name() + ": no first token in " + new String(buf, 0, len));
           }
-          if (indexOf(buf, len, DONE) >= 0 && endsWith(buf, len, LAST_CHUNK)) {
-            break;
+          if (n == samples.length) {
+            samples = Arrays.copyOf(samples, n * 2);
           }
-          if (len == buf.length) {
-            throw new IOException(t.name() + ": response longer than " + buf.length);
-          }
+          samples[n++] = first;
+          open = indexOf(buf, len, CONNECTION_CLOSE) < 0;
         }
-        if (first < 0) {
-          throw new IOException(t.name() + ": no first token in " + new String(buf, 0, len));
-        }
-        if (n == samples.length) {
-          samples = Arrays.copyOf(samples, n * 2);
-        }
-        samples[n++] = first;
       }
     }
     return Arrays.copyOf(samples, n);
+  }
+
+  /** The whole response is in: Content-Length bytes after the headers, or the last chunk. */
+  private static boolean complete(byte[] b, int len) {
+    int headersEnd = indexOf(b, len, HEADERS_END);
+    if (headersEnd < 0) {
+      return false;
+    }
+    String headers =
+        new String(b, 0, headersEnd, StandardCharsets.US_ASCII).toLowerCase(Locale.ROOT);
+    Matcher m = CONTENT_LENGTH.matcher(headers);
+    if (m.find()) {
+      return len >= headersEnd + HEADERS_END.length + Integer.parseInt(m.group(1));
+    }
+    return indexOf(b, len, DONE) >= 0 && endsWith(b, len, LAST_CHUNK);
   }
 
   private static boolean endsWith(byte[] b, int len, byte[] tail) {
