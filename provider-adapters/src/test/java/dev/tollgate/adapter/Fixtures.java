@@ -2,6 +2,8 @@ package dev.tollgate.adapter;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,23 +11,24 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The recorded provider responses in {@code shared/fixtures/providers}, which lives next to the
- * repository (in the repository root's parent directory), not inside it. The fixtures are shared by
- * several work trees and are never copied into the repository.
+ * The recorded provider responses in {@code src/test/resources/fixtures/providers} (their sources:
+ * the README there), read from the test class path. The gateway's tests read the same files through
+ * this module's test jar.
  */
 public final class Fixtures {
 
-  private static final String RELATIVE = "shared/fixtures/providers";
+  /** Where the recordings are on the class path. */
+  public static final String RESOURCE = "fixtures/providers";
 
   private static volatile Path dir;
 
   private Fixtures() {}
 
-  /** The fixtures directory, found once by walking up from the working directory. */
+  /** The fixtures directory (this module's test classes are a directory, not a jar). */
   public static Path dir() {
     Path d = dir;
     if (d == null) {
-      d = dir = locate(Path.of("").toAbsolutePath());
+      d = dir = locate(RESOURCE);
     }
     return d;
   }
@@ -76,29 +79,18 @@ public final class Fixtures {
     return names;
   }
 
-  /**
-   * Walks up from {@code start} to the repository root (the first directory with a {@code .git}
-   * entry; a work tree has a {@code .git} file) and looks in its parent.
-   */
-  static Path locate(Path start) {
-    List<Path> repoRoots = new ArrayList<>();
-    for (Path p = start; p != null; p = p.getParent()) {
-      if (!Files.exists(p.resolve(".git"))) {
-        continue;
-      }
-      repoRoots.add(p);
-      Path parent = p.getParent();
-      if (parent != null && Files.isDirectory(parent.resolve(RELATIVE))) {
-        return parent.resolve(RELATIVE);
-      }
+  /** The directory of a class-path resource directory (its README.md locates it). */
+  static Path locate(String resource) {
+    URL readme = Fixtures.class.getClassLoader().getResource(resource + "/README.md");
+    if (readme == null) {
+      throw new IllegalStateException(
+          "provider fixtures not found: expected " + resource + "/README.md on the class path");
     }
-    throw new IllegalStateException(
-        "provider fixtures not found: expected a directory "
-            + RELATIVE
-            + " in the parent of the repository root; walked up from "
-            + start
-            + (repoRoots.isEmpty()
-                ? " and found no repository root (no .git)"
-                : " past repository roots " + repoRoots));
+    try {
+      return Path.of(readme.toURI()).getParent();
+    } catch (URISyntaxException | RuntimeException e) {
+      throw new IllegalStateException(
+          "provider fixtures at " + readme + " are not in a directory (expected: test classes)", e);
+    }
   }
 }

@@ -9,6 +9,7 @@ import dev.tollgate.billing.ledger.OutboxFlusher;
 import dev.tollgate.billing.redis.BillingKeys;
 import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.gateway.config.GatewayProperties;
+import dev.tollgate.gateway.config.R2dbcPoolProperties;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.SocketOptions;
@@ -116,7 +117,8 @@ public class BillingConfiguration {
     ConnectionPool billingConnectionFactory(
         @Value("${spring.r2dbc.url:r2dbc:postgresql://127.0.0.1:5432/postgres}") String url,
         @Value("${spring.r2dbc.username:postgres}") String username,
-        @Value("${spring.r2dbc.password:}") String password) {
+        @Value("${spring.r2dbc.password:}") String password,
+        R2dbcPoolProperties pool) {
       Migrations.migrate(jdbcUrl(url), username, password);
       ConnectionFactory factory =
           ConnectionFactories.get(
@@ -125,8 +127,7 @@ public class BillingConfiguration {
                   .option(ConnectionFactoryOptions.USER, username)
                   .option(ConnectionFactoryOptions.PASSWORD, password)
                   .build());
-      return new ConnectionPool(
-          ConnectionPoolConfiguration.builder(factory).initialSize(2).maxSize(10).build());
+      return new ConnectionPool(pool.applyTo(ConnectionPoolConfiguration.builder(factory)).build());
     }
 
     @Bean

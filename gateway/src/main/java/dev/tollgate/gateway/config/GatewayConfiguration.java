@@ -161,7 +161,7 @@ public class GatewayConfiguration {
               p.connectTimeout() != null ? p.connectTimeout() : defaults.connectTimeout(),
               p.firstByteTimeout() != null ? p.firstByteTimeout() : defaults.firstByteTimeout(),
               p.idleTimeout() != null ? p.idleTimeout() : defaults.idleTimeout()),
-          p.maxConnections(),
+          p.maxConnections() != null ? p.maxConnections() : defaults.maxConnections(),
           p.options());
     } catch (IllegalArgumentException e) {
       throw new InvalidConfigurationException(at + "." + e.getMessage(), e);

@@ -40,7 +40,7 @@ public record GatewayProperties(
    * @param connectTimeout overrides {@code gateway.upstream.connect-timeout}
    * @param firstByteTimeout overrides {@code gateway.upstream.first-byte-timeout}
    * @param idleTimeout overrides {@code gateway.upstream.idle-timeout}
-   * @param maxConnections the size of the provider's connection pool
+   * @param maxConnections overrides {@code gateway.upstream.max-connections}
    * @param options adapter-specific settings
    */
   public record Provider(
@@ -50,7 +50,7 @@ public record GatewayProperties(
       @Nullable Duration connectTimeout,
       @Nullable Duration firstByteTimeout,
       @Nullable Duration idleTimeout,
-      @DefaultValue("1000") int maxConnections,
+      @Nullable Integer maxConnections,
       @DefaultValue Map<String, String> options) {}
 
   /**
@@ -145,15 +145,18 @@ public record GatewayProperties(
       @Nullable BigDecimal request) {}
 
   /**
-   * Default upstream timeouts.
+   * Defaults for every provider (each may override them).
    *
    * @param connectTimeout to open a connection
    * @param firstByteTimeout from sending a request to the first event (or a whole non-streamed
    *     body)
    * @param idleTimeout the longest gap between two events of a stream
+   * @param maxConnections the size of each provider's connection pool (streams in flight to one
+   *     provider per instance; more wait for a connection)
    */
   public record Upstream(
       @DefaultValue("10s") Duration connectTimeout,
       @DefaultValue("300s") Duration firstByteTimeout,
-      @DefaultValue("120s") Duration idleTimeout) {}
+      @DefaultValue("120s") Duration idleTimeout,
+      @DefaultValue("1000") int maxConnections) {}
 }

@@ -8,8 +8,8 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * The one answer the fake upstream gives, as bytes computed once: a whole JSON body and the
  * server-sent events of the same answer streamed, shaped like OpenAI's (see {@code
- * shared/fixtures/providers/openai/chat_stream_text_include_usage.sse}). One token per content
- * chunk, so the number of content chunks is the number of completion tokens.
+ * provider-adapters/src/test/resources/fixtures/providers/openai/chat_stream_text_include_usage.sse}).
+ * One token per content chunk, so the number of content chunks is the number of completion tokens.
  */
 final class FakeCompletion {
 

@@ -13,6 +13,8 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  *       counter increment, so event loops writing to the one shared billing connection at once may
  *       park for a few instructions: contention, not I/O (redis/lettuce#2510). BlockHound's error
  *       thrown from inside it would corrupt the connection's writer count and hang it.
+ *   <li>{@link Fixtures#read}: fake upstreams read a recording inside their handlers, on an event
+ *       loop, from the provider-adapters test jar. Test data only; the gateway reads no file there.
  * </ul>
  */
 public final class TestBlockHoundIntegration implements BlockHoundIntegration {
@@ -22,5 +24,6 @@ public final class TestBlockHoundIntegration implements BlockHoundIntegration {
     builder.allowBlockingCallsInside("ch.qos.logback.core.OutputStreamAppender", "writeBytes");
     builder.allowBlockingCallsInside("ch.qos.logback.core.OutputStreamAppender", "subAppend");
     builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", "incrementWriters");
+    builder.allowBlockingCallsInside(Fixtures.class.getName(), "read");
   }
 }

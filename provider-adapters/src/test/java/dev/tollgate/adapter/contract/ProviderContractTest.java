@@ -37,9 +37,9 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The scenarios every provider adapter must pass, run against a fake upstream (reactor-netty, port
- * 0) that replays recorded responses from {@code shared/fixtures/providers}: a plain completion,
- * streamed text, a streamed tool call, reasoning, reported usage, an upstream error before the
- * stream, a failure during the stream, and a bad upstream key.
+ * 0) that replays recorded responses from {@code src/test/resources/fixtures/providers}: a plain
+ * completion, streamed text, a streamed tool call, reasoning, reported usage, an upstream error
+ * before the stream, a failure during the stream, and a bad upstream key.
  *
  * <p>What it checks is the adapter's output in the OpenAI dialect the gateway relays: the {@link
  * UpstreamEvent} kinds ({@code DONE} exactly once and last, comments carrying no data), that the

@@ -1,6 +1,7 @@
-package dev.tollgate.gateway.local;
+package dev.tollgate.gateway.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -19,7 +20,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The launcher's embedded Redis and PostgreSQL answer, and leave no process behind once stopped.
+ * The embedded default's Redis and PostgreSQL answer, and leave no process behind once stopped.
  * Root or not: on this project's CI the build runs as root (see {@link UnprivilegedPostgres}).
  */
 class EmbeddedServicesTest {
@@ -42,15 +43,27 @@ class EmbeddedServicesTest {
           .containsEntry(
               "spring.r2dbc.url", "r2dbc:postgresql://127.0.0.1:" + postgres.port() + "/postgres")
           .containsEntry("spring.r2dbc.username", "postgres")
-          .containsEntry("spring.r2dbc.password", "")
-          .containsEntry("tollgate.embedded", "true");
+          .containsEntry("spring.r2dbc.password", "");
+      assertThatThrownBy(() -> EmbeddedServices.start(directory, true, true))
+          .as("a second gateway on the same directory")
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("in use by another running gateway");
+
+      // Regression: Ctrl-C in a terminal stopped Redis before the gateway had flushed its outbox.
+      Path stat = Path.of("/proc", Long.toString(redisProcess.pid()), "stat");
+      if (Files.isExecutable(Path.of("/usr/bin/setsid")) && Files.isReadable(stat)) {
+        String[] fields = Files.readString(stat).replaceFirst("^.*\\) ", "").split(" ");
+        assertThat(fields[3])
+            .as("Redis' session id: a session of its own")
+            .isEqualTo(Long.toString(redisProcess.pid()));
+      }
 
       RedisClient client = RedisClient.create(redis.url());
       try (StatefulRedisConnection<String, String> connection = client.connect()) {
         assertThat(connection.sync().ping()).isEqualTo("PONG");
         assertThat(connection.sync().configGet("maxmemory-policy"))
             .containsEntry("maxmemory-policy", "noeviction");
-        assertThat(connection.sync().configGet("save")).containsEntry("save", "");
+        assertThat(connection.sync().configGet("appendonly")).containsEntry("appendonly", "yes");
       } finally {
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
       }

@@ -1,4 +1,4 @@
-package dev.tollgate.gateway.local;
+package dev.tollgate.gateway.embedded;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -13,7 +13,9 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +50,7 @@ final class LocalPostgres implements AutoCloseable {
         EmbeddedPostgres.builder()
             .setDataDirectory(data)
             .setCleanDataDirectory(false)
-            // Stopped by the launcher after the application context has closed; zonky's own
+            // Stopped by EmbeddedDefault after the application context has closed; zonky's own
             // hook would stop it while the application may still be using it.
             .setRegisterShutdownHook(false)
             .setPGStartupWait(Duration.ofSeconds(30));
@@ -57,9 +59,9 @@ final class LocalPostgres implements AutoCloseable {
   }
 
   /**
-   * A launcher killed with SIGKILL leaves its postmaster running (pg_ctl detaches it), which would
+   * A gateway killed with SIGKILL leaves its postmaster running (pg_ctl detaches it), which would
    * make this start fail on the data directory's lock. Stops such a server, but only when no
-   * running launcher holds the directory.
+   * running gateway holds the directory.
    */
   private static void stopOrphanedServer(Path data) throws IOException {
     Optional<ProcessHandle> orphan =
@@ -77,7 +79,7 @@ final class LocalPostgres implements AutoCloseable {
         throw new IllegalStateException(inUse(data));
       }
       log.warn(
-          "Stopping the PostgreSQL server (pid {}) left running by an earlier launcher in {}",
+          "Stopping the PostgreSQL server (pid {}) left running by an earlier gateway in {}",
           orphan.get().pid(),
           data);
       orphan.get().destroy(); // SIGTERM: PostgreSQL's smart shutdown; no clients are left
@@ -93,7 +95,7 @@ final class LocalPostgres implements AutoCloseable {
   }
 
   private static String inUse(Path data) {
-    return data + " is in use by another running launcher (expected: one launcher per directory)";
+    return data + " is in use by another running gateway (expected: one gateway per directory)";
   }
 
   /** The first line of {@code postmaster.pid}: the server's process id. */
@@ -142,20 +144,17 @@ final class LocalPostgres implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("Could not stop PostgreSQL in " + dataDirectory, e);
     }
-    // polled: ProcessHandle.onExit() checks a process that is not our child only every second
+    // ProcessHandle.onExit() checks a process that is not our child about once a second
     Optional<ProcessHandle> postmaster = postmaster();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (postmaster.isPresent() && postmaster.get().isAlive()) {
-      if (System.nanoTime() > deadline) {
-        log.warn("The postmaster (pid {}) is still running after 10 s", postmaster.get().pid());
-        return;
-      }
-      try {
-        TimeUnit.MILLISECONDS.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
+    if (postmaster.isEmpty()) {
+      return;
+    }
+    try {
+      postmaster.get().onExit().get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("The postmaster (pid {}) is still running after 10 s", postmaster.get().pid());
     }
   }
 }

@@ -1,4 +1,4 @@
-package dev.tollgate.gateway.local;
+package dev.tollgate.gateway.embedded;
 
 import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;

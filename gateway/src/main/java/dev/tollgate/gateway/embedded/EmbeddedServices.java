@@ -1,4 +1,4 @@
-package dev.tollgate.gateway.local;
+package dev.tollgate.gateway.embedded;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An embedded Redis and/or an embedded PostgreSQL, each a child process on a free port of this
- * machine with its files under one directory, and the Spring properties that point the gateway at
- * them. {@link #close()} stops both and returns once their processes have exited.
+ * machine with its files under one directory (kept from one run to the next), and the Spring
+ * properties that point the gateway at them. One running gateway per directory: a second one fails
+ * at start-up. {@link #close()} stops both and returns once their processes have exited.
  */
 public final class EmbeddedServices implements AutoCloseable {
 
@@ -22,10 +23,13 @@ public final class EmbeddedServices implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(EmbeddedServices.class);
 
+  private final DirectoryLock lock;
   private final @Nullable LocalRedis redis;
   private final @Nullable LocalPostgres postgres;
 
-  private EmbeddedServices(@Nullable LocalRedis redis, @Nullable LocalPostgres postgres) {
+  private EmbeddedServices(
+      DirectoryLock lock, @Nullable LocalRedis redis, @Nullable LocalPostgres postgres) {
+    this.lock = lock;
     this.redis = redis;
     this.postgres = postgres;
   }
@@ -37,12 +41,13 @@ public final class EmbeddedServices implements AutoCloseable {
   public static EmbeddedServices start(Path directory, boolean redis, boolean postgres)
       throws IOException {
     Objects.requireNonNull(directory, "directory");
+    DirectoryLock lock = DirectoryLock.acquire(directory.toAbsolutePath().normalize());
     LocalRedis startedRedis = null;
     try {
       if (redis) {
         startedRedis = LocalRedis.start(directory);
         log.info(
-            "Embedded Redis up on 127.0.0.1:{} (pid {}, nothing persisted, working dir {})",
+            "Embedded Redis up on 127.0.0.1:{} (pid {}, data in {})",
             startedRedis.port(),
             startedRedis.process().pid(),
             startedRedis.directory());
@@ -55,18 +60,17 @@ public final class EmbeddedServices implements AutoCloseable {
             startedPostgres.port(),
             startedPostgres.dataDirectory());
       }
-      return new EmbeddedServices(startedRedis, startedPostgres);
+      return new EmbeddedServices(lock, startedRedis, startedPostgres);
     } catch (IOException | RuntimeException e) {
       if (startedRedis != null) {
         startedRedis.close();
       }
+      lock.close();
       throw e;
     }
   }
 
-  /**
-   * Spring properties for the services started: connection settings and {@code tollgate.embedded}.
-   */
+  /** Spring properties that point the gateway at the services started. */
   public Map<String, Object> properties() {
     Map<String, Object> properties = new LinkedHashMap<>();
     if (redis != null) {
@@ -76,9 +80,6 @@ public final class EmbeddedServices implements AutoCloseable {
       properties.put(R2DBC_URL, postgres.r2dbcUrl());
       properties.put("spring.r2dbc.username", "postgres");
       properties.put("spring.r2dbc.password", "");
-    }
-    if (redis != null || postgres != null) {
-      properties.put("tollgate.embedded", "true");
     }
     return properties;
   }
@@ -106,5 +107,6 @@ public final class EmbeddedServices implements AutoCloseable {
       redis.close();
       log.info("Embedded Redis on port {} stopped", redis.port());
     }
+    lock.close();
   }
 }
