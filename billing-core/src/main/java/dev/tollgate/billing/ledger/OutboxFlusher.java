@@ -112,12 +112,14 @@ public final class OutboxFlusher {
 
   /**
    * Stops the loop. A batch in flight is abandoned: its transaction rolls back or, if it had
-   * committed, its entries stay pending and are replayed harmlessly later.
+   * committed, its entries stay pending and are replayed harmlessly later, by the next {@link
+   * #flushOnce} too (a shutdown's last flush missed them when it read only new entries).
    */
   public void stop() {
     Disposable loop = running.getAndSet(null);
     if (loop != null) {
       loop.dispose();
+      markAllPending();
     }
   }
 

@@ -11,6 +11,7 @@ import dev.tollgate.gateway.billing.TabRequest;
 import dev.tollgate.gateway.ratelimit.KeyLimitsGuard;
 import dev.tollgate.gateway.relay.RequestMeter;
 import dev.tollgate.gateway.relay.StreamRelay;
+import dev.tollgate.gateway.relay.StreamShutdown;
 import dev.tollgate.gateway.relay.UsageCost;
 import dev.tollgate.gateway.route.ModelCatalog;
 import dev.tollgate.gateway.route.ModelRoute;
@@ -48,13 +49,16 @@ public class ChatPipeline {
   private final TokenEstimator estimator;
   private final PaidCalls paid;
   private final long defaultOutputReserve;
+  private final StreamShutdown shutdown;
 
   ChatPipeline(
       ModelCatalog catalog,
       Router router,
       TokenEstimator estimator,
       PaidCalls paid,
-      BillingProperties billingProperties) {
+      BillingProperties billingProperties,
+      StreamShutdown shutdown) {
+    this.shutdown = shutdown;
     this.catalog = catalog;
     this.router = router;
     this.estimator = estimator;
@@ -147,7 +151,8 @@ public class ChatPipeline {
             router.stream(route, call, dialect::stream, served),
             meter,
             dialect.streamEncoder(tab, meter),
-            exchange.getResponse().bufferFactory());
+            exchange.getResponse().bufferFactory(),
+            shutdown.signal());
     return ServerResponse.ok()
         .contentType(EVENT_STREAM)
         .header("Cache-Control", "no-cache")
@@ -162,8 +167,7 @@ public class ChatPipeline {
       RequestMeter meter,
       Tab tab,
       ClientDialect dialect) {
-    return router
-        .complete(route, call, dialect::complete, served)
+    return PaidCalls.started(meter, () -> router.complete(route, call, dialect::complete, served))
         .doOnNext(meter::onResponse)
         .doOnError(meter::onError)
         .doFinally(meter::finish)

@@ -107,8 +107,7 @@ public class EmbeddingsHandler {
         new EmbeddingsCall(
             context.requestId(), body, route.deployments().getFirst().upstreamModel());
     Router.Listener served = PaidCalls.servedBy(exchange, tab, meter);
-    return router
-        .embed(route, call, served)
+    return PaidCalls.started(meter, () -> router.embed(route, call, served))
         .doOnNext(meter::onEmbeddings)
         .doOnError(meter::onError)
         .doFinally(meter::finish)

@@ -93,8 +93,9 @@ public class BillingConfiguration {
         HoldStore holds,
         AccountRepository accounts,
         PriceBook prices,
-        BillingProperties properties) {
-      return new RedisBilling(holds, accounts, prices, properties);
+        BillingProperties properties,
+        Settlements settlements) {
+      return new RedisBilling(holds, accounts, prices, properties, settlements);
     }
 
     @Bean
@@ -124,8 +125,14 @@ public class BillingConfiguration {
         OutboxFlusher flusher,
         HoldStore holds,
         AccountRepository accounts,
-        BillingProperties properties) {
-      return new BillingLifecycle(flusher, holds, accounts, properties);
+        BillingProperties properties,
+        Settlements settlements) {
+      return new BillingLifecycle(flusher, holds, accounts, properties, settlements);
+    }
+
+    @Bean
+    Settlements settlements() {
+      return new Settlements();
     }
 
     @Bean

@@ -43,10 +43,14 @@ public final class BillingLifecycle implements SmartLifecycle {
   /** The longest the last flush on shutdown may take; the rest is left for another instance. */
   private static final Duration LAST_FLUSH_TIMEOUT = Duration.ofSeconds(20);
 
+  /** The longest wait on shutdown for settlements still on their way to Redis. */
+  private static final Duration SETTLE_WAIT = Duration.ofSeconds(5);
+
   private final OutboxFlusher flusher;
   private final HoldStore holds;
   private final AccountRepository accounts;
   private final BillingProperties properties;
+  private final Settlements settlements;
   private volatile @Nullable Disposable reaper;
   private volatile boolean running;
 
@@ -55,6 +59,17 @@ public final class BillingLifecycle implements SmartLifecycle {
       HoldStore holds,
       AccountRepository accounts,
       BillingProperties properties) {
+    this(flusher, holds, accounts, properties, new Settlements());
+  }
+
+  /** Waits on shutdown for {@code settlements} in flight before the last flush. */
+  public BillingLifecycle(
+      OutboxFlusher flusher,
+      HoldStore holds,
+      AccountRepository accounts,
+      BillingProperties properties,
+      Settlements settlements) {
+    this.settlements = settlements;
     this.flusher = flusher;
     this.holds = holds;
     this.accounts = accounts;
@@ -113,13 +128,17 @@ public final class BillingLifecycle implements SmartLifecycle {
     running = false;
   }
 
-  /** Stops the reaper and the flush loop, then flushes what the drained requests settled. */
+  /**
+   * Stops the reaper and the flush loop, waits for the settlements in flight (at most {@link
+   * #SETTLE_WAIT}), then flushes what the drained requests settled.
+   */
   @Override
   public void stop(Runnable callback) {
     stopLoops();
     long started = System.nanoTime();
-    flusher
-        .flushOnce()
+    settlements
+        .idle(SETTLE_WAIT)
+        .then(Mono.defer(flusher::flushOnce))
         .timeout(LAST_FLUSH_TIMEOUT)
         .doOnNext(
             written ->

@@ -22,6 +22,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param currency the currency every amount is in (ISO 4217 code), as shown to account owners
  * @param allowanceRenewalInterval how often accounts whose allowance period ended are renewed
  * @param allowanceRenewalInitialDelay how long after start-up the first renewal runs
+ * @param checkpointEveryTokens the most output tokens a stream delivers beyond its last checkpoint
+ *     in Redis (what the reaper charges if the gateway dies): a checkpoint is written every half of
+ *     it, and an event that would pass it waits for the checkpoint in flight
  */
 @ConfigurationProperties("gateway.billing")
 public record BillingProperties(
@@ -37,7 +40,8 @@ public record BillingProperties(
     @Nullable String instanceId,
     @DefaultValue("USD") String currency,
     @DefaultValue("1m") Duration allowanceRenewalInterval,
-    @DefaultValue("10s") Duration allowanceRenewalInitialDelay) {
+    @DefaultValue("10s") Duration allowanceRenewalInitialDelay,
+    @DefaultValue("256") int checkpointEveryTokens) {
 
   public BillingProperties {
     if (allowanceRenewalInterval == null
@@ -47,6 +51,12 @@ public record BillingProperties(
           "gateway.billing.allowance-renewal-interval: "
               + allowanceRenewalInterval
               + " (expected: > 0)");
+    }
+    if (checkpointEveryTokens < 2) {
+      throw new IllegalArgumentException(
+          "gateway.billing.checkpoint-every-tokens: "
+              + checkpointEveryTokens
+              + " (expected: >= 2)");
     }
     if (allowanceRenewalInitialDelay == null || allowanceRenewalInitialDelay.isNegative()) {
       throw new IllegalArgumentException(

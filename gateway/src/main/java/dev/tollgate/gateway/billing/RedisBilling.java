@@ -33,12 +33,24 @@ public final class RedisBilling implements Billing {
   private final AccountRepository accounts;
   private final PriceBook prices;
   private final BillingProperties properties;
+  private final Settlements settlements;
   private final Map<String, CachedDiscount> discounts = new ConcurrentHashMap<>();
 
   private record CachedDiscount(long ppm, long readAtNanos) {}
 
   public RedisBilling(
       HoldStore holds, AccountRepository accounts, PriceBook prices, BillingProperties properties) {
+    this(holds, accounts, prices, properties, new Settlements());
+  }
+
+  /** With the settlements that billing's shutdown waits for ({@link BillingLifecycle}). */
+  public RedisBilling(
+      HoldStore holds,
+      AccountRepository accounts,
+      PriceBook prices,
+      BillingProperties properties,
+      Settlements settlements) {
+    this.settlements = settlements;
     this.holds = holds;
     this.accounts = accounts;
     this.prices = prices;
@@ -72,7 +84,14 @@ public final class RedisBilling implements Billing {
                   .map(
                       granted ->
                           new RedisTab(
-                              holds, request, prices, price, discount, amount, properties));
+                              holds,
+                              request,
+                              prices,
+                              price,
+                              discount,
+                              amount,
+                              properties,
+                              settlements));
             })
         .onErrorMap(
             e -> !(e instanceof GatewayException),

@@ -21,6 +21,11 @@ import reactor.core.publisher.Sinks;
  * credit: it waits ({@link Admission#WAIT}) for the extension in flight, or for one started for it,
  * and is refused when the account cannot pay for more. So a stream delivers up to its hold and not
  * a token beyond.
+ *
+ * <p>Checkpoints also follow the tokens delivered: one at the first token (the prompt), then every
+ * half of {@code checkpoint-every-tokens}; an event that would take the stream more than that past
+ * the last checkpoint Redis wrote waits for one, so a gateway killed mid-stream leaves at most that
+ * many output tokens per stream unpaid.
  */
 final class RedisTab implements Tab {
 
@@ -31,6 +36,7 @@ final class RedisTab implements Tab {
   private final PriceBook prices;
   private final long discountPpm;
   private final BillingProperties properties;
+  private final Settlements settlements;
   private volatile ModelPrice price;
   private volatile long extendStep;
   private final long checkpointEveryNanos;
@@ -39,6 +45,12 @@ final class RedisTab implements Tab {
   private volatile long hold;
   private volatile boolean refused;
   private volatile long lastCheckpointNanos = System.nanoTime();
+
+  /** Output tokens of the last checkpoint Redis has written; of the last one sent (-1: none). */
+  private volatile long checkpointedTokens;
+
+  private volatile long checkpointSentTokens = -1;
+  private volatile boolean checkpointFailed;
 
   /** Completes when the latest extension has answered. */
   private volatile Mono<Void> answered = Mono.empty();
@@ -50,7 +62,9 @@ final class RedisTab implements Tab {
       ModelPrice price,
       long discountPpm,
       long hold,
-      BillingProperties properties) {
+      BillingProperties properties,
+      Settlements settlements) {
+    this.settlements = settlements;
     this.holds = holds;
     this.request = request;
     this.prices = prices;
@@ -73,7 +87,21 @@ final class RedisTab implements Tab {
           !refused
               && !request.clientLimited()
               && spent * 100 >= held * (long) properties.extendAtPercent();
-      boolean checkpointDue = System.nanoTime() - lastCheckpointNanos > checkpointEveryNanos;
+      // Checkpoints by time (the hold's expiry) and by tokens: at the first token (the prompt),
+      // then every half of checkpoint-every-tokens; beyond the whole of it, nothing is delivered
+      // until a checkpoint has reached Redis, so a dead gateway leaves at most that much unpaid.
+      int everyTokens = properties.checkpointEveryTokens();
+      boolean checkpointDue =
+          checkpointSentTokens < 0
+              || completionTokens - checkpointSentTokens >= everyTokens / 2
+              || System.nanoTime() - lastCheckpointNanos > checkpointEveryNanos;
+      if (completionTokens - checkpointedTokens > everyTokens) {
+        if (checkpointFailed) {
+          return Admission.REFUSE; // Redis cannot record what is delivered: stop here
+        }
+        extend(nearHold ? extendStep : 0, promptTokens, completionTokens, reasoningTokens, spent);
+        return Admission.WAIT; // for the checkpoint started now, or the one in flight
+      }
       if (nearHold || checkpointDue) {
         extend(nearHold ? extendStep : 0, promptTokens, completionTokens, reasoningTokens, spent);
       }
@@ -100,6 +128,7 @@ final class RedisTab implements Tab {
       return;
     }
     lastCheckpointNanos = System.nanoTime();
+    checkpointSentTokens = completionTokens;
     Sinks.Empty<Void> done = Sinks.empty();
     answered = done.asMono();
     holds
@@ -115,6 +144,9 @@ final class RedisTab implements Tab {
             Math.min(spent, hold)) // the checkpoint: never more than was admitted
         .subscribe(
             extension -> {
+              // Written whether or not the hold could grow (or the hold is gone: nothing to do)
+              checkpointedTokens = Math.max(checkpointedTokens, completionTokens);
+              checkpointFailed = false;
               if (extension.granted()) {
                 hold = extension.holdAmountOrAvailable();
               } else if (add > 0) {
@@ -123,6 +155,7 @@ final class RedisTab implements Tab {
             },
             error -> {
               log.warn("Extending the hold of {} failed", request.requestId(), error);
+              checkpointFailed = true;
               if (add > 0) {
                 refused = true; // unpaid delivery is not an option: stop at the hold
               }
@@ -175,12 +208,10 @@ final class RedisTab implements Tab {
             r.startedAt().toEpochMilli(),
             r.timeToFirstToken() == null ? -1 : r.timeToFirstToken().toMillis(),
             r.duration().toMillis());
-    holds
-        .settle(charge, Instant.now())
-        .subscribe(
-            settlement -> {},
-            error ->
-                // The hold stays; the reaper settles it at its last checkpoint after expiry.
-                log.error("Settling {} failed; the reaper will settle it", r.requestId(), error));
+    settlements.run(
+        holds.settle(charge, Instant.now()),
+        error ->
+            // The hold stays; the reaper settles it at its last checkpoint after expiry.
+            log.error("Settling {} failed; the reaper will settle it", r.requestId(), error));
   }
 }

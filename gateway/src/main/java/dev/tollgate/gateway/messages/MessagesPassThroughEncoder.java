@@ -7,6 +7,7 @@ import dev.tollgate.adapter.UpstreamException;
 import dev.tollgate.adapter.sse.SseEvent;
 import dev.tollgate.gateway.api.AnthropicErrors;
 import dev.tollgate.gateway.billing.Tab;
+import dev.tollgate.gateway.relay.CutReason;
 import dev.tollgate.gateway.relay.RequestMeter;
 import dev.tollgate.gateway.relay.StreamEncoder;
 import dev.tollgate.gateway.relay.UsageCost;
@@ -64,7 +65,7 @@ final class MessagesPassThroughEncoder implements StreamEncoder {
   }
 
   @Override
-  public byte[] cutOff() {
+  public byte[] cutOff(CutReason reason) {
     if (stopped) {
       return new byte[0];
     }
@@ -76,7 +77,7 @@ final class MessagesPassThroughEncoder implements StreamEncoder {
     MessagesWire.event(
         out,
         MessagesWire.messageDelta(
-            "max_tokens", billed.usage(), billed.cost(), MessagesWire.cutOffNote()));
+            "max_tokens", billed.usage(), billed.cost(), MessagesWire.cutOffNote(reason)));
     MessagesWire.event(out, MessagesWire.object("message_stop"));
     stopped = true;
     return out.toByteArray();

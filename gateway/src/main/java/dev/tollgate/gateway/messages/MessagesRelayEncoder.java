@@ -2,6 +2,7 @@ package dev.tollgate.gateway.messages;
 
 import dev.tollgate.adapter.UpstreamEvent;
 import dev.tollgate.adapter.UpstreamException;
+import dev.tollgate.gateway.relay.CutReason;
 import dev.tollgate.gateway.relay.StreamEncoder;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -40,8 +41,8 @@ final class MessagesRelayEncoder implements StreamEncoder {
   }
 
   @Override
-  public byte[] cutOff() {
-    return current().cutOff();
+  public byte[] cutOff(CutReason reason) {
+    return current().cutOff(reason);
   }
 
   @Override

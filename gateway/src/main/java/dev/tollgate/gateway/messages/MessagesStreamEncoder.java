@@ -6,6 +6,7 @@ import dev.tollgate.adapter.UpstreamException;
 import dev.tollgate.adapter.sse.SseEvent;
 import dev.tollgate.gateway.api.AnthropicErrors;
 import dev.tollgate.gateway.billing.Tab;
+import dev.tollgate.gateway.relay.CutReason;
 import dev.tollgate.gateway.relay.RequestMeter;
 import dev.tollgate.gateway.relay.StreamEncoder;
 import java.io.ByteArrayOutputStream;
@@ -89,10 +90,10 @@ final class MessagesStreamEncoder implements StreamEncoder {
   }
 
   @Override
-  public byte[] cutOff() {
+  public byte[] cutOff(CutReason reason) {
     if (!finished) {
       finishReason = "length";
-      finish(MessagesWire.cutOffNote());
+      finish(MessagesWire.cutOffNote(reason));
     }
     byte[] bytes = flush();
     return bytes == null ? new byte[0] : bytes;

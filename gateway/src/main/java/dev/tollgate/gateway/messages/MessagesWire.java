@@ -2,6 +2,7 @@ package dev.tollgate.gateway.messages;
 
 import dev.tollgate.adapter.Json;
 import dev.tollgate.adapter.TokenUsage;
+import dev.tollgate.gateway.relay.CutReason;
 import dev.tollgate.gateway.relay.UsageCost;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -67,11 +68,11 @@ final class MessagesWire {
   }
 
   /** The note on a stream the gateway stopped because the account's funds ran out. */
-  static ObjectNode cutOffNote() {
+  static ObjectNode cutOffNote(CutReason reason) {
     return Json.MAPPER
         .createObjectNode()
-        .put("type", "insufficient_balance")
-        .put("message", "The stream was stopped: the account's balance is used up.");
+        .put("type", reason.type())
+        .put("message", reason.message());
   }
 
   /** The text of an OpenAI reasoning field ({@code reasoning_content} or {@code reasoning}). */

@@ -28,11 +28,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class OpenAiStreamEncoder implements StreamEncoder {
 
-  private static final byte[] CUT_OFF =
-      ("data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{},"
-              + "\"finish_reason\":\"length\"}],\"error_note\":{\"type\":\"insufficient_balance\","
-              + "\"message\":\"The stream was stopped: the account's balance is used up.\"}}\n\n")
-          .getBytes(StandardCharsets.UTF_8);
+  private static final byte[] CUT_OFF = lastChunk(CutReason.FUNDS);
+  private static final byte[] SHUT_DOWN = lastChunk(CutReason.SHUTDOWN);
 
   private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
@@ -83,10 +80,28 @@ public final class OpenAiStreamEncoder implements StreamEncoder {
   }
 
   @Override
-  public byte[] cutOff() {
+  public byte[] cutOff(CutReason reason) {
+    byte[] last = reason == CutReason.FUNDS ? CUT_OFF : SHUT_DOWN;
     return clientWantsUsage
-        ? concat(CUT_OFF, usageChunk(meter.statusNow()), DONE)
-        : concat(CUT_OFF, DONE);
+        ? concat(last, usageChunk(meter.statusNow()), DONE)
+        : concat(last, DONE);
+  }
+
+  /** The last chunk of a stream the gateway stopped: {@code finish_reason: "length"}, a note. */
+  private static byte[] lastChunk(CutReason reason) {
+    ObjectNode chunk = Json.MAPPER.createObjectNode();
+    chunk.put("object", "chat.completion.chunk");
+    chunk
+        .putArray("choices")
+        .addObject()
+        .put("index", 0)
+        .set("delta", Json.MAPPER.createObjectNode());
+    ((ObjectNode) chunk.path("choices").path(0)).put("finish_reason", "length");
+    chunk.putObject("error_note").put("type", reason.type()).put("message", reason.message());
+    return concat(
+        "data: ".getBytes(StandardCharsets.US_ASCII),
+        Json.MAPPER.writeValueAsBytes(chunk),
+        "\n\n".getBytes(StandardCharsets.US_ASCII));
   }
 
   @Override

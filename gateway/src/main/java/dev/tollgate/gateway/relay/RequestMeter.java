@@ -14,11 +14,13 @@ import dev.tollgate.gateway.billing.Tab;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
+import reactor.core.publisher.Sinks;
 
 /**
  * Meters one request as it runs and hands exactly one {@link UsageRecord} to the sink when it ends,
@@ -45,6 +47,15 @@ public final class RequestMeter {
   private final UsageSink sink;
   private final AtomicBoolean finished = new AtomicBoolean();
 
+  /** {@link #IDLE} until the call starts ({@link #start}) or the request is abandoned first. */
+  private final AtomicInteger stage = new AtomicInteger(IDLE);
+
+  private final Sinks.Empty<Void> clientGone = Sinks.empty();
+
+  private static final int IDLE = 0;
+  private static final int STARTED = 1;
+  private static final int ABANDONED = 2;
+
   private volatile long firstEventNanos = -1;
   private volatile long firstTokenNanos = -1;
   private volatile long completionEstimate;
@@ -52,7 +63,9 @@ public final class RequestMeter {
   private volatile @Nullable TokenUsage reported;
   private volatile @Nullable Throwable error;
   private volatile boolean cutOff;
+  private volatile boolean shutDown;
   private volatile boolean upstreamCompleted;
+  private volatile boolean upstreamAnswered;
   private volatile @Nullable String servedModel;
   private volatile @Nullable String servedProvider;
 
@@ -103,6 +116,46 @@ public final class RequestMeter {
     this.sink = sink;
   }
 
+  /** The request's tab. */
+  public Tab tab() {
+    return tab;
+  }
+
+  /**
+   * The call begins (the relay was subscribed): from here on its own ending records the request.
+   *
+   * @return false when the request was abandoned before: the call must not be made
+   */
+  public boolean start() {
+    return stage.compareAndSet(IDLE, STARTED) || stage.get() == STARTED;
+  }
+
+  /**
+   * The request ended before its call began (the client left while the reservation was on its way,
+   * or before the response body was subscribed): it is recorded as cancelled, which releases the
+   * hold. Does nothing once the call has begun: its own ending records it.
+   */
+  public void abandonIfIdle() {
+    if (stage.compareAndSet(IDLE, ABANDONED)) {
+      finish(SignalType.CANCEL);
+    }
+  }
+
+  /**
+   * The client's connection ended, whatever the response's state: a request whose call had not
+   * begun is recorded as cancelled ({@link #abandonIfIdle}); a running stream is cancelled through
+   * {@link #clientGone}.
+   */
+  public void onClientGone() {
+    abandonIfIdle();
+    clientGone.tryEmitEmpty();
+  }
+
+  /** Emits once the client's connection has ended. */
+  public Mono<Boolean> clientGone() {
+    return clientGone.asMono().thenReturn(true);
+  }
+
   /**
    * An upstream event, before it is relayed: its tokens are counted once the tab admits them. Most
    * events are decided at once; one that would cost more than the hold is decided when the hold's
@@ -112,6 +165,7 @@ public final class RequestMeter {
    *     not be delivered, and the stream ends
    */
   public Mono<UpstreamEvent> onEvent(UpstreamEvent event) {
+    upstreamAnswered = true;
     String text = event.text();
     String reasoning = event.reasoning();
     if (text == null && reasoning == null) {
@@ -175,6 +229,7 @@ public final class RequestMeter {
    * names (another deployment, a fallback model): the record names them.
    */
   public void servedBy(String model, String provider) {
+    upstreamAnswered = true;
     servedModel = model;
     servedProvider = provider;
   }
@@ -186,6 +241,18 @@ public final class RequestMeter {
 
   public boolean cutOff() {
     return cutOff;
+  }
+
+  /**
+   * The gateway ended the stream because it is shutting down: recorded as cancelled (the prompt and
+   * what was delivered).
+   */
+  public void onShutdown() {
+    shutDown = true;
+  }
+
+  public boolean shutDown() {
+    return shutDown;
   }
 
   /** The usage so far: what the upstream reported, or else the local counts (capped). */
@@ -215,6 +282,9 @@ public final class RequestMeter {
     if (cutOff) {
       return RequestStatus.CUT_OFF;
     }
+    if (shutDown) {
+      return RequestStatus.CANCELLED;
+    }
     if (failure != null) {
       return failure instanceof UpstreamException u && u.isTimeout()
           ? RequestStatus.TIMEOUT
@@ -229,8 +299,13 @@ public final class RequestMeter {
     if (usage != null) {
       return usage;
     }
-    boolean nothingServed = !delivered() && status != RequestStatus.CANCELLED;
-    if (nothingServed && status != RequestStatus.COMPLETED) {
+    // A cancelled request pays its prompt once the upstream began answering it; one cancelled
+    // before (before the upstream was even called, or while it had not answered) costs nothing.
+    boolean free =
+        status == RequestStatus.CANCELLED
+            ? !upstreamAnswered
+            : !delivered() && status != RequestStatus.COMPLETED;
+    if (free) {
       return TokenUsage.ZERO;
     }
     return estimate(completionEstimate, reasoningEstimate);
@@ -256,6 +331,7 @@ public final class RequestMeter {
     }
     firstEventNanos = firstTokenNanos = System.nanoTime();
     upstreamCompleted = true;
+    upstreamAnswered = true;
   }
 
   /**
@@ -268,6 +344,7 @@ public final class RequestMeter {
     reported = usage == null ? null : new TokenUsage(usage.promptTokens(), 0, 0, 0);
     firstEventNanos = firstTokenNanos = System.nanoTime();
     upstreamCompleted = true;
+    upstreamAnswered = true;
   }
 
   public void onError(Throwable failure) {

@@ -30,7 +30,15 @@ public interface StreamEncoder {
   byte @Nullable [] end();
 
   /** The last bytes when the gateway stopped the stream because the account's funds ran out. */
-  byte[] cutOff();
+  default byte[] cutOff() {
+    return cutOff(CutReason.FUNDS);
+  }
+
+  /**
+   * The last bytes when the gateway stopped the stream (the funds ran out, the gateway is shutting
+   * down): the stream's ending with a stop reason and a note saying why, then what closes it.
+   */
+  byte[] cutOff(CutReason reason);
 
   /** The last bytes when the stream failed after the client got its first event. */
   byte[] error(UpstreamException failure);

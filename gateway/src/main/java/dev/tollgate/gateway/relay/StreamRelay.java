@@ -6,6 +6,7 @@ import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 
 /**
  * Relays an upstream's events to the client as they arrive, metered on the way, with back-pressure
@@ -32,11 +33,42 @@ public final class StreamRelay {
       RequestMeter meter,
       StreamEncoder encoder,
       DataBufferFactory buffers) {
+    return relay(upstream, meter, encoder, buffers, Mono.never());
+  }
+
+  /**
+   * As {@link #relay(Flux, RequestMeter, StreamEncoder, DataBufferFactory)}, and when {@code
+   * shutdown} completes, the upstream is cancelled and the stream ends like a cut-off, its note
+   * saying that the gateway is shutting down.
+   */
+  public static Flux<DataBuffer> relay(
+      Flux<UpstreamEvent> upstream,
+      RequestMeter meter,
+      StreamEncoder encoder,
+      DataBufferFactory buffers,
+      Mono<Void> shutdown) {
     // Per event on the hot path: admit (at once, or once the hold's extension answered: the
     // events behind wait, in order), then encode (for OpenAI clients: pass through) and wrap, or
     // stop when the account cannot pay for the event. Errors wait for the events before them.
+    return Flux.defer(
+        () -> meter.start() ? metered(upstream, meter, encoder, buffers, shutdown) : Flux.empty());
+  }
+
+  private static Flux<DataBuffer> metered(
+      Flux<UpstreamEvent> upstream,
+      RequestMeter meter,
+      StreamEncoder encoder,
+      DataBufferFactory buffers,
+      Mono<Void> shutdown) {
     return upstream
         .concatMapDelayError(meter::onEvent, true, PREFETCH)
+        .takeUntilOther(
+            shutdown.then(
+                Mono.fromCallable(
+                    () -> {
+                      meter.onShutdown(); // cancels the upstream; the ending says why
+                      return true;
+                    })))
         .<DataBuffer>handle(
             (event, sink) -> {
               if (event == RequestMeter.REFUSED) {
@@ -51,11 +83,19 @@ public final class StreamRelay {
               meter.onDelivered();
               sink.next(buffers.wrap(bytes));
             })
-        .doOnComplete(meter::onUpstreamComplete)
+        .doOnComplete(
+            () -> {
+              if (!meter.shutDown()) {
+                meter.onUpstreamComplete();
+              }
+            })
         .concatWith(
             Mono.fromSupplier(
                 () -> {
-                  byte[] last = meter.cutOff() ? encoder.cutOff() : encoder.end();
+                  byte[] last =
+                      meter.cutOff()
+                          ? encoder.cutOff(CutReason.FUNDS)
+                          : meter.shutDown() ? encoder.cutOff(CutReason.SHUTDOWN) : encoder.end();
                   return last == null ? null : buffers.wrap(last);
                 }))
         .onErrorResume(
@@ -70,6 +110,13 @@ public final class StreamRelay {
                       : UpstreamException.unavailable("upstream stream failed", failure);
               return Mono.just(buffers.wrap(encoder.error(upstreamFailure)));
             })
-        .doFinally(meter::finish);
+        // Recorded (and so settled) before the ending reaches the server: a drained stream's
+        // charge is on its way to Redis before the graceful shutdown counts the stream as done.
+        .doOnComplete(() -> meter.finish(SignalType.ON_COMPLETE))
+        .doOnError(e -> meter.finish(SignalType.ON_ERROR))
+        .doOnCancel(() -> meter.finish(SignalType.CANCEL))
+        // The client's connection ended: cancel, even if the server did not (a response whose
+        // connection closed just after its first write kept its body subscribed, with no demand).
+        .takeUntilOther(meter.clientGone());
   }
 }

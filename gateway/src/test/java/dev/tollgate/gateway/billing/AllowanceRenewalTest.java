@@ -275,7 +275,8 @@ class AllowanceRenewalTest {
         null,
         "USD",
         interval,
-        initialDelay);
+        initialDelay,
+        256);
   }
 
   @Test

@@ -3,9 +3,11 @@ package dev.tollgate.gateway.billing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.billing.redis.AccountState;
+import dev.tollgate.billing.redis.BillingKeys;
 import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.gateway.support.RedisTopology;
 import dev.tollgate.gateway.support.TestServices;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -13,6 +15,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -182,6 +185,37 @@ public abstract class BillingTestSupport {
     }
     throw new AssertionError(
         "PostgreSQL has " + seen + " usage events of " + accountId + ", expected " + count);
+  }
+
+  /**
+   * Waits until the outbox of {@code accountId}'s bucket is flushed: every entry read by the
+   * flushers' group (lag 0) and acknowledged (nothing pending).
+   */
+  public static void awaitOutboxFlushed(
+      StatefulRedisConnection<String, String> redis, BillingKeys keys, String accountId)
+      throws InterruptedException {
+    String outbox = keys.outbox(keys.bucketOf(accountId));
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    String seen = "";
+    while (System.nanoTime() < deadline) {
+      seen = "";
+      boolean flushed = true;
+      for (Object group : redis.sync().xinfoGroups(outbox)) {
+        List<?> fields = (List<?>) group;
+        for (int i = 0; i + 1 < fields.size(); i += 2) {
+          String name = String.valueOf(fields.get(i));
+          if (name.equals("pending") || name.equals("lag")) {
+            seen += name + "=" + fields.get(i + 1) + " ";
+            flushed &= Long.valueOf(0).equals(fields.get(i + 1));
+          }
+        }
+      }
+      if (flushed && !seen.isEmpty()) {
+        return;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("the outbox " + outbox + " is not flushed: " + seen);
   }
 
   public static long pgBalance(String accountId) {

@@ -173,6 +173,11 @@ final class GatewayProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** SIGKILL, as a crash: no shutdown hook runs. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+  }
+
   @Override
   public void close() throws InterruptedException {
     if (process.isAlive()) {

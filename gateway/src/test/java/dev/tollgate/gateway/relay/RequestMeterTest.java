@@ -250,4 +250,61 @@ class RequestMeterTest {
     assertThat(out).containsExactly(fox);
     assertThat(meter.usageSoFar().completionTokens()).isEqualTo(2);
   }
+
+  /** Regression (issue 10, item 8): a request cancelled before the upstream answered is free. */
+  @Test
+  void aRequestCancelledBeforeTheUpstreamAnsweredCostsNothing() {
+    RequestMeter meter = meter();
+    assertThat(meter.start()).isTrue();
+
+    meter.finish(SignalType.CANCEL);
+
+    UsageRecord r = settled.getFirst();
+    assertThat(r.status()).isEqualTo(RequestStatus.CANCELLED);
+    assertThat(r.promptTokens()).isZero();
+    assertThat(r.completionTokens()).isZero();
+  }
+
+  @Test
+  void aRequestCancelledOnceTheUpstreamAnsweredPaysItsPrompt() {
+    RequestMeter meter = meter();
+    meter.servedBy("m", "p");
+
+    meter.finish(SignalType.CANCEL);
+
+    assertThat(settled.getFirst().promptTokens()).isEqualTo(8);
+  }
+
+  /** Regression (issue 10, item 2): a request abandoned before its call began still settles. */
+  @Test
+  void aRequestAbandonedBeforeItsCallBeganIsSettledOnceAndItsCallIsNeverMade() {
+    RequestMeter meter = meter();
+
+    meter.abandonIfIdle();
+    meter.abandonIfIdle();
+
+    assertThat(settled)
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.status()).isEqualTo(RequestStatus.CANCELLED);
+              assertThat(r.promptTokens()).isZero();
+            });
+    assertThat(sunk).hasSize(1);
+    assertThat(meter.start()).as("the call may not begin any more").isFalse();
+  }
+
+  @Test
+  void abandoningARequestWhoseCallBeganLeavesItsEndingToTheCall() {
+    RequestMeter meter = meter();
+    assertThat(meter.start()).isTrue();
+
+    meter.abandonIfIdle();
+
+    assertThat(settled).isEmpty();
+    meter.finish(SignalType.ON_COMPLETE);
+    assertThat(settled)
+        .singleElement()
+        .satisfies(r -> assertThat(r.status()).isEqualTo(RequestStatus.COMPLETED));
+  }
 }
