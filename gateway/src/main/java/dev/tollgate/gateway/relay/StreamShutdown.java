@@ -4,6 +4,8 @@ import java.time.Duration;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
@@ -20,8 +22,12 @@ public final class StreamShutdown implements SmartLifecycle {
   /** The web server's graceful shutdown phase (Spring Boot's {@code DEFAULT_PHASE - 1024}). */
   static final int PHASE = DEFAULT_PHASE - 1024;
 
-  private final Sinks.Empty<Void> stop = Sinks.empty();
   private final Duration cutAfter;
+  // A new signal for every start: Spring's test framework stops the contexts it keeps in its cache
+  // while they are unused and starts them again (context pausing), and a context stopped once must
+  // not cut the streams it serves after it was started again.
+  private volatile Sinks.Empty<Void> stop = Sinks.empty();
+  private volatile Disposable pendingCut = Disposables.disposed();
   private volatile boolean running;
 
   StreamShutdown(
@@ -45,7 +51,7 @@ public final class StreamShutdown implements SmartLifecycle {
 
   /** Completes when running streams must end; never fails. */
   public Mono<Void> signal() {
-    return stop.asMono();
+    return Mono.defer(() -> stop.asMono());
   }
 
   /** How long after the drain began running streams are cut. */
@@ -55,13 +61,16 @@ public final class StreamShutdown implements SmartLifecycle {
 
   @Override
   public void start() {
+    pendingCut.dispose();
+    stop = Sinks.empty();
     running = true;
   }
 
   @Override
   public void stop() {
     running = false;
-    Mono.delay(cutAfter).subscribe(tick -> stop.tryEmitEmpty());
+    Sinks.Empty<Void> current = stop;
+    pendingCut = Mono.delay(cutAfter).subscribe(tick -> current.tryEmitEmpty());
   }
 
   @Override
