@@ -13,8 +13,10 @@ import dev.tollgate.billing.allowance.AllowancePeriods;
 import dev.tollgate.billing.ledger.AccountRow;
 import dev.tollgate.billing.redis.AccountState;
 import dev.tollgate.billing.redis.HoldStore;
+import dev.tollgate.gateway.admin.AuditTrail;
 import dev.tollgate.gateway.auth.KeyRevocations;
 import java.time.Period;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -38,6 +40,7 @@ final class AccountHandler {
   private final AccountDeletion deletion;
   private final LedgerQueries ledger;
   private final String currency;
+  private final AuditTrail audit;
 
   AccountHandler(
       AccountOwners owners,
@@ -46,7 +49,8 @@ final class AccountHandler {
       KeyRevocations revocations,
       AccountDeletion deletion,
       LedgerQueries ledger,
-      String currency) {
+      String currency,
+      AuditTrail audit) {
     this.owners = Objects.requireNonNull(owners, "owners");
     this.holds = Objects.requireNonNull(holds, "holds");
     this.keys = Objects.requireNonNull(keys, "keys");
@@ -54,6 +58,7 @@ final class AccountHandler {
     this.deletion = Objects.requireNonNull(deletion, "deletion");
     this.ledger = Objects.requireNonNull(ledger, "ledger");
     this.currency = Objects.requireNonNull(currency, "currency");
+    this.audit = Objects.requireNonNull(audit, "audit");
   }
 
   /** Balance and allowance as reservations see them: Redis when loaded, else PostgreSQL. */
@@ -87,15 +92,26 @@ final class AccountHandler {
   Mono<ServerResponse> delete(ServerRequest request) {
     return owners
         .byJwt(request)
+        .zipWith(audit.owner(request))
         .flatMap(
-            row ->
-                keys.revokeAllOf(row.id())
-                    .then(revocations.accountChanged(row.id()))
-                    .then(deletion.delete(row.id()))
-                    // Again: a lookup between the first eviction and the deletion may have
-                    // cached the account as it was.
-                    .then(revocations.accountChanged(row.id()))
-                    .doOnSuccess(done -> log.info("Account {} deleted by its owner", row.id())))
+            t -> {
+              AccountRow row = t.getT1();
+              return keys.revokeAllOf(row.id())
+                  .then(revocations.accountChanged(row.id()))
+                  .then(
+                      deletion.delete(
+                          row.id(),
+                          t.getT2()
+                              .entry(
+                                  "account.delete",
+                                  row.id(),
+                                  Map.of("status", row.status().wireName()),
+                                  Map.of("status", "deleted"))))
+                  // Again: a lookup between the first eviction and the deletion may have
+                  // cached the account as it was.
+                  .then(revocations.accountChanged(row.id()))
+                  .doOnSuccess(done -> log.info("Account {} deleted by its owner", row.id()));
+            })
         .then(ServerResponse.noContent().build());
   }
 

@@ -1,0 +1,467 @@
+package dev.tollgate.gateway.admin;
+
+import static dev.tollgate.gateway.admin.AdminApiTest.client;
+import static dev.tollgate.gateway.admin.AdminApiTest.error;
+import static dev.tollgate.gateway.admin.AdminApiTest.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tollgate.billing.redis.AccountState;
+import dev.tollgate.billing.redis.HoldStore;
+import dev.tollgate.gateway.billing.BillingTestSupport;
+import dev.tollgate.gateway.support.TestServices;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The operator's side of the admin API (issue 14) through HTTP: listing and searching accounts,
+ * changing and deleting them, changing keys' limits, money out, and the audit trail of it all.
+ */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {"gateway.admin.master-key=" + AdminApiTest.MASTER_KEY})
+class AdminOperatorApiTest {
+
+  static final String ACCOUNT = "acct-operator-" + TestServices.REDIS_PREFIX;
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry registry) {
+    BillingTestSupport.billingProperties(registry, ACCOUNT);
+  }
+
+  @LocalServerPort int port;
+  @Autowired HoldStore holds;
+
+  WebTestClient admin;
+
+  @BeforeEach
+  void adminClient() {
+    admin =
+        client(port)
+            .mutate()
+            .defaultHeader("Authorization", "Bearer " + AdminApiTest.MASTER_KEY)
+            .build();
+  }
+
+  // --- GET /admin/accounts ---
+
+  @Test
+  void accountsAreListedNewestFirstBySearchAndStatusWithCursors() {
+    String tag = "find-" + UUID.randomUUID();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      ids.add(newAccount("Shop " + tag + " " + i, "owner-" + tag + "-" + i));
+    }
+    JsonNode first = get("/admin/accounts?q=" + tag.toUpperCase() + "&limit=2", 200);
+    assertThat(first.path("object").asString()).isEqualTo("list");
+    assertThat(ids(first)).containsExactly(ids.get(2), ids.get(1));
+    String cursor = first.path("next_cursor").asString();
+    assertThat(cursor).isNotBlank();
+    JsonNode second = get("/admin/accounts?q=" + tag + "&limit=2&cursor=" + cursor, 200);
+    assertThat(ids(second)).containsExactly(ids.get(0));
+    assertThat(second.path("next_cursor").isNull()).isTrue();
+
+    // The owner and the id match exactly.
+    assertThat(ids(get("/admin/accounts?q=owner-" + tag + "-1", 200))).containsExactly(ids.get(1));
+    assertThat(ids(get("/admin/accounts?q=" + ids.get(0), 200))).containsExactly(ids.get(0));
+
+    patch("/admin/accounts/" + ids.get(1), "{\"status\":\"suspended\"}", 200);
+    assertThat(ids(get("/admin/accounts?q=" + tag + "&status=suspended", 200)))
+        .containsExactly(ids.get(1));
+    assertThat(ids(get("/admin/accounts?q=" + tag + "&status=active", 200)))
+        .containsExactly(ids.get(2), ids.get(0));
+
+    admin.get().uri("/admin/accounts?limit=0").exchange().expectStatus().isBadRequest();
+    admin.get().uri("/admin/accounts?limit=1001").exchange().expectStatus().isBadRequest();
+    admin.get().uri("/admin/accounts?cursor=%21%21").exchange().expectStatus().isBadRequest();
+    admin
+        .get()
+        .uri("/admin/accounts?status=closed")
+        .exchange()
+        .expectStatus()
+        .isBadRequest()
+        .expectBody()
+        .jsonPath("$.error.param")
+        .isEqualTo("status");
+  }
+
+  // --- PATCH /admin/accounts/{id} ---
+
+  @Test
+  void nameStatusAndDiscountChangeAndTheTrailSaysWhoChangedWhatForWhichRequest() {
+    String id = newAccount("Before", "o-" + UUID.randomUUID());
+    EntityExchangeResult<byte[]> result =
+        admin
+            .patch()
+            .uri("/admin/accounts/" + id)
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue("{\"name\":\"After\",\"discount\":\"0.25\"}")
+            .exchange()
+            .expectStatus()
+            .isOk()
+            .expectBody()
+            .returnResult();
+    JsonNode body = dev.tollgate.adapter.Json.MAPPER.readTree(result.getResponseBody());
+    assertThat(body.path("name").asString()).isEqualTo("After");
+    assertThat(body.path("discount").decimalValue()).isEqualByComparingTo("0.25");
+    assertThat(body.path("status").asString()).isEqualTo("active");
+
+    JsonNode entry = get("/admin/audit?target=" + id, 200).path("data").get(0);
+    assertThat(entry.path("action").asString()).isEqualTo("account.update");
+    assertThat(entry.path("actor").asString()).isEqualTo("admin:master-key");
+    assertThat(entry.path("request_id").asString())
+        .isEqualTo(result.getResponseHeaders().getFirst("x-request-id"));
+    // Only what changed: the status stayed.
+    assertThat(entry.path("before").path("name").asString()).isEqualTo("Before");
+    assertThat(entry.path("after").path("name").asString()).isEqualTo("After");
+    assertThat(entry.path("before").path("discount_ppm").asLong()).isZero();
+    assertThat(entry.path("after").path("discount_ppm").asLong()).isEqualTo(250_000);
+    assertThat(entry.path("after").has("status")).isFalse();
+  }
+
+  @Test
+  void badAccountChangesAreRefusedAndWriteNothing() {
+    String id = newAccount("Keep", "o-" + UUID.randomUUID());
+    String uri = "/admin/accounts/" + id;
+    error(admin.patch().uri(uri), "{}", 400, "Nothing to change");
+    error(admin.patch().uri(uri), "{\"nmae\":\"x\"}", 400, "nmae");
+    error(admin.patch().uri(uri), "{\"name\":\"\"}", 400, "name");
+    error(admin.patch().uri(uri), "{\"name\":\"a\\u0000b\"}", 400, "name");
+    error(admin.patch().uri(uri), "{\"name\":\"x\",\"discount\":2}", 400, "discount");
+    error(admin.patch().uri(uri), "{\"name\":\"x\",\"status\":\"deleted\"}", 400, "status");
+    error(
+        admin.patch().uri(uri), "{\"plan\":{\"allowance\":\"1\",\"period\":\"P1M\"}}", 400, "plan");
+    assertThat(BillingTestSupport.queryString("SELECT name FROM accounts WHERE id = ?", id))
+        .isEqualTo("Keep");
+    assertThat(
+            BillingTestSupport.queryLong(
+                "SELECT count(*) FROM audit_log WHERE target = ? AND action = 'account.update'",
+                id))
+        .isZero();
+  }
+
+  // --- DELETE /admin/accounts/{id} ---
+
+  @Test
+  void anAdminDeletesAnAccountAsItsOwnerWouldKeysStopAtOnceTheLedgerStays() {
+    String id = newAccount("Gone", "o-" + UUID.randomUUID());
+    credit(id, "credit", "1", "d-" + id, null, 201);
+    String key = newKey(id, "{}").path("key").asString();
+    AdminApiTest.chat(port, key, 200);
+
+    admin.delete().uri("/admin/accounts/" + id).exchange().expectStatus().isNoContent();
+
+    AdminApiTest.chat(port, key, 401);
+    admin.get().uri("/admin/accounts/" + id).exchange().expectStatus().isNotFound();
+    admin.delete().uri("/admin/accounts/" + id).exchange().expectStatus().isNotFound();
+    assertThat(BillingTestSupport.queryString("SELECT status FROM accounts WHERE id = ?", id))
+        .isEqualTo("deleted");
+    assertThat(BillingTestSupport.queryString("SELECT name FROM accounts WHERE id = ?", id))
+        .isEmpty();
+    assertThat(
+            BillingTestSupport.queryLong("SELECT count(*) FROM api_keys WHERE account_id = ?", id))
+        .isZero();
+    assertThat(
+            BillingTestSupport.queryLong(
+                "SELECT count(*) FROM ledger_entries WHERE account_id = ? AND category = 'topup'",
+                id))
+        .isEqualTo(1);
+    JsonNode entry = get("/admin/audit?target=" + id + "&limit=1", 200).path("data").get(0);
+    assertThat(entry.path("action").asString()).isEqualTo("account.delete");
+    assertThat(entry.path("after").path("status").asString()).isEqualTo("deleted");
+  }
+
+  // --- PATCH /admin/keys/{id} ---
+
+  @Test
+  void aKeysNameAndLimitsChangeAndApplyToItsNextRequest() {
+    String id = newAccount("Keys", "o-" + UUID.randomUUID());
+    credit(id, "credit", "1", "k-" + id, null, 201);
+    JsonNode created = newKey(id, "{\"name\":\"ci\",\"limits\":{\"rpm\":60}}");
+    String keyId = created.path("id").asString();
+    String key = created.path("key").asString();
+    AdminApiTest.chat(port, key, 200); // cached from here on
+
+    String expires = Instant.now().plusSeconds(86_400).truncatedTo(ChronoUnit.SECONDS).toString();
+    JsonNode changed =
+        patch(
+            "/admin/keys/" + keyId,
+            "{\"name\":\"prod\",\"limits\":{\"models\":[\"other-model\"],\"tpm\":5000,"
+                + "\"max_concurrent\":3,\"spend_cap\":\"2.5\",\"expires_at\":\""
+                + expires
+                + "\"}}",
+            200);
+    assertThat(changed.path("name").asString()).isEqualTo("prod");
+    JsonNode limits = changed.path("limits");
+    assertThat(limits.path("rpm").asInt()).isEqualTo(60); // left out: kept
+    assertThat(limits.path("tpm").asInt()).isEqualTo(5000);
+    assertThat(limits.path("max_concurrent").asInt()).isEqualTo(3);
+    assertThat(limits.path("spend_cap").decimalValue()).isEqualByComparingTo("2.5");
+    assertThat(limits.path("models").get(0).asString()).isEqualTo("other-model");
+    assertThat(limits.path("expires_at").asString()).isEqualTo(expires);
+    AdminApiTest.chat(port, key, 403); // "paid" is no longer allowed, although cached
+
+    JsonNode lifted =
+        patch("/admin/keys/" + keyId, "{\"limits\":{\"models\":null,\"rpm\":null}}", 200);
+    assertThat(lifted.path("limits").path("models")).isEmpty();
+    assertThat(lifted.path("limits").path("rpm").isNull()).isTrue();
+    AdminApiTest.chat(port, key, 200);
+
+    JsonNode entry = get("/admin/audit?target=" + keyId + "&limit=1", 200).path("data").get(0);
+    assertThat(entry.path("action").asString()).isEqualTo("key.update");
+    assertThat(entry.path("before").path("rpm").asInt()).isEqualTo(60);
+    assertThat(entry.path("after").path("rpm").isNull()).isTrue();
+    assertThat(entry.path("after").has("tpm")).isFalse();
+  }
+
+  @Test
+  void badKeyChangesAreRefusedAndWriteNothing() {
+    String id = newAccount("Keys", "o-" + UUID.randomUUID());
+    String keyId = newKey(id, "{\"limits\":{\"rpm\":60}}").path("id").asString();
+    String uri = "/admin/keys/" + keyId;
+    error(admin.patch().uri(uri), "{\"limits\":{\"rpm\":0}}", 400, "rpm");
+    error(admin.patch().uri(uri), "{\"limits\":{\"rpm\":1.5}}", 400, "rpm");
+    error(admin.patch().uri(uri), "{\"limits\":{\"tmp\":5}}", 400, "limits.tmp");
+    error(admin.patch().uri(uri), "{\"limits\":{\"spend_cap\":\"-1\"}}", 400, "spend_cap");
+    error(admin.patch().uri(uri), "{\"limits\":{\"models\":[\"\"]}}", 400, "limits.models");
+    error(
+        admin.patch().uri(uri),
+        "{\"limits\":{\"expires_at\":\"" + Instant.now().minusSeconds(5) + "\"}}",
+        400,
+        "expires_at");
+    error(admin.patch().uri(uri), "{\"secret\":\"x\"}", 400, "secret");
+    error(admin.patch().uri("/admin/keys/key_nope"), "{\"name\":\"x\"}", 404, null);
+    assertThat(BillingTestSupport.queryLong("SELECT rpm FROM api_keys WHERE id = ?", keyId))
+        .isEqualTo(60);
+    assertThat(
+            BillingTestSupport.queryLong(
+                "SELECT count(*) FROM audit_log WHERE target = ? AND action = 'key.update'", keyId))
+        .isZero();
+  }
+
+  // --- money out ---
+
+  @Test
+  void moneyComesOutByNegativeAdjustmentAndDebitNeverBelowZeroUnlessAllowed() {
+    String id = newAccount("Money", "o-" + UUID.randomUUID());
+    credit(id, "credit", "10", "in-" + id, null, 201);
+    String key = newKey(id, "{}").path("key").asString();
+    AdminApiTest.chat(port, key, 200); // the account is in Redis from here on
+    long live = awaitSettled(id);
+
+    JsonNode adjusted = credit(id, "adjustment", "-3", "adj-" + id, null, 201);
+    assertThat(adjusted.path("type").asString()).isEqualTo("debit");
+    assertThat(adjusted.path("category").asString()).isEqualTo("adjustment");
+    assertThat(redis(id).balance()).isEqualTo(live - 3_000_000_000L);
+    assertThat(adjusted.path("balance").decimalValue())
+        .isEqualByComparingTo(AdminJson.decimal(live - 3_000_000_000L));
+    // A repeat changes nothing.
+    JsonNode again = credit(id, "adjustment", "-3", "adj-" + id, null, 201);
+    assertThat(again.path("repeated").asBoolean()).isTrue();
+    assertThat(redis(id).balance()).isEqualTo(live - 3_000_000_000L);
+
+    // More than is left: refused, nothing written, in PostgreSQL or Redis.
+    JsonNode refused = credit(id, "debit", "7.5", "fee-" + id, null, 400);
+    assertThat(refused.path("error").path("code").asString()).isEqualTo("balance_too_low");
+    assertThat(redis(id).balance()).isEqualTo(live - 3_000_000_000L);
+    assertThat(
+            BillingTestSupport.queryLong(
+                "SELECT count(*) FROM ledger_entries WHERE reference = ?", "admin:fee-" + id))
+        .isZero();
+
+    JsonNode charged = credit(id, "debit", "7.5", "fee-" + id, "\"allow_negative\":true,", 201);
+    assertThat(charged.path("repeated").asBoolean()).isFalse();
+    assertThat(redis(id).balance()).isEqualTo(live - 10_500_000_000L);
+    assertThat(redis(id).balance()).isNegative();
+    assertThat(
+            BillingTestSupport.queryString(
+                "SELECT type || '/' || category || '/' || amount_nanos FROM ledger_entries"
+                    + " WHERE reference = ?",
+                "admin:fee-" + id))
+        .isEqualTo("debit/adjustment/7500000000");
+    // The same debit again is a repeat, not a second charge, even below zero.
+    assertThat(credit(id, "debit", "7.5", "fee-" + id, null, 201).path("repeated").asBoolean())
+        .isTrue();
+    assertThat(redis(id).balance()).isEqualTo(live - 10_500_000_000L);
+
+    JsonNode entry = get("/admin/audit?target=" + id + "&limit=1", 200).path("data").get(0);
+    assertThat(entry.path("action").asString()).isEqualTo("account.ledger");
+    assertThat(entry.path("after").path("amount_nanos").asLong()).isEqualTo(-7_500_000_000L);
+  }
+
+  @Test
+  void badMoneyMovesAreRefused() {
+    String id = newAccount("Money", "o-" + UUID.randomUUID());
+    credit(id, "credit", "1", "b-" + id, null, 201);
+    String uri = "/admin/accounts/" + id + "/credits";
+    String[][] cases = {
+      {"{\"amount\":\"-1\",\"reference\":\"r\",\"type\":\"credit\"}", "amount"},
+      {"{\"amount\":\"-1\",\"reference\":\"r\",\"type\":\"debit\"}", "amount"},
+      {"{\"amount\":\"-0\",\"reference\":\"r\",\"type\":\"adjustment\"}", "amount"},
+      {"{\"amount\":\"--1\",\"reference\":\"r\",\"type\":\"adjustment\"}", "amount"},
+      {
+        "{\"amount\":\"1\",\"reference\":\"r\",\"type\":\"debit\",\"category\":\"usage\"}",
+        "category"
+      },
+      {
+        "{\"amount\":\"1\",\"reference\":\"r\",\"type\":\"debit\",\"category\":\"misc\"}",
+        "category"
+      },
+      {
+        "{\"amount\":\"1\",\"reference\":\"r\",\"type\":\"debit\",\"allow_negative\":\"yes\"}",
+        "allow_negative"
+      },
+    };
+    for (String[] c : cases) {
+      error(admin.post().uri(uri), c[0], 400, c[1]);
+    }
+    assertThat(
+            BillingTestSupport.queryLong(
+                "SELECT count(*) FROM ledger_entries WHERE account_id = ?", id))
+        .isEqualTo(1);
+  }
+
+  // --- GET /admin/audit ---
+
+  @Test
+  void theTrailFiltersByActorTargetAndTimePagesNewestFirstAndHoldsNoSecret() {
+    Instant start = Instant.now().minusSeconds(1);
+    String id = newAccount("Trail", "o-" + UUID.randomUUID());
+    JsonNode created = newKey(id, "{}");
+    String keyId = created.path("id").asString();
+    admin.delete().uri("/admin/keys/" + keyId).exchange().expectStatus().isNoContent();
+
+    JsonNode page = get("/admin/audit?target=" + keyId + "&limit=1", 200);
+    assertThat(page.path("data").get(0).path("action").asString()).isEqualTo("key.revoke");
+    JsonNode next =
+        get(
+            "/admin/audit?target="
+                + keyId
+                + "&limit=1&cursor="
+                + page.path("next_cursor").asString(),
+            200);
+    assertThat(next.path("data").get(0).path("action").asString()).isEqualTo("key.create");
+    assertThat(next.path("next_cursor").isNull()).isTrue();
+    String recorded = next.path("data").get(0).toString();
+    String secret = created.path("key").asString();
+    assertThat(recorded).doesNotContain(secret).doesNotContain(secret.substring(12));
+    assertThat(recorded)
+        .doesNotContain(
+            BillingTestSupport.queryString("SELECT key_hash FROM api_keys WHERE id = ?", keyId));
+
+    JsonNode byActor =
+        get("/admin/audit?actor=admin:master-key&from=" + start + "&limit=1000", 200);
+    assertThat(byActor.path("data").valueStream().map(e -> e.path("target").asString()))
+        .contains(id, keyId);
+    assertThat(get("/admin/audit?actor=owner:nobody", 200).path("data")).isEmpty();
+    admin.get().uri("/admin/audit?from=yesterday").exchange().expectStatus().isBadRequest();
+    admin.get().uri("/admin/audit?limit=-1").exchange().expectStatus().isBadRequest();
+  }
+
+  @Test
+  void theTrailIsAppendOnly() throws SQLException {
+    newAccount("Append", "o-" + UUID.randomUUID());
+    try (var c = DriverManager.getConnection(TestServices.jdbcUrl(), "postgres", "");
+        var s = c.createStatement()) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> s.executeUpdate("UPDATE audit_log SET actor = 'someone else'"))
+          .hasMessageContaining("append-only");
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> s.executeUpdate("DELETE FROM audit_log"))
+          .hasMessageContaining("append-only");
+    }
+  }
+
+  // --- helpers ---
+
+  String newAccount(String name, String owner) {
+    return post("/admin/accounts", "{\"name\":\"" + name + "\",\"owner\":\"" + owner + "\"}", 201)
+        .path("id")
+        .asString();
+  }
+
+  JsonNode newKey(String accountId, String body) {
+    return post("/admin/accounts/" + accountId + "/keys", body, 201);
+  }
+
+  JsonNode credit(
+      String id, String type, String amount, String reference, String extra, int status) {
+    return post(
+        "/admin/accounts/" + id + "/credits",
+        "{"
+            + (extra == null ? "" : extra)
+            + "\"amount\":\""
+            + amount
+            + "\",\"reference\":\""
+            + reference
+            + "\",\"type\":\""
+            + type
+            + "\"}",
+        status);
+  }
+
+  AccountState redis(String id) {
+    AccountState state = holds.account(id).block(Duration.ofSeconds(5));
+    assertThat(state).as("account %s in Redis", id).isNotNull();
+    return state;
+  }
+
+  /** The Redis balance once the one chat's charge has settled. */
+  long awaitSettled(String id) {
+    long expected = 10_000_000_000L - BillingTestSupport.cost(8, 10);
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (redis(id).balance() != expected && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertThat(redis(id).balance()).isEqualTo(expected);
+    return expected;
+  }
+
+  static List<String> ids(JsonNode list) {
+    return list.path("data").valueStream().map(a -> a.path("id").asString()).toList();
+  }
+
+  JsonNode get(String uri, int status) {
+    return json(admin.get().uri(uri).exchange().expectStatus().isEqualTo(status));
+  }
+
+  JsonNode post(String uri, String body, int status) {
+    return json(
+        admin
+            .post()
+            .uri(uri)
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(body)
+            .exchange()
+            .expectStatus()
+            .isEqualTo(status));
+  }
+
+  JsonNode patch(String uri, String body, int status) {
+    return json(
+        admin
+            .patch()
+            .uri(uri)
+            .contentType(MediaType.APPLICATION_JSON)
+            .bodyValue(body)
+            .exchange()
+            .expectStatus()
+            .isEqualTo(status));
+  }
+}
