@@ -31,9 +31,28 @@ public final class AccountChanges {
           + " FROM accounts WHERE id = $1 AND status <> 'deleted'"
           + " FOR UPDATE";
 
+  // $5/$6: the plan's allowance and period, NULL to keep; $7: restart the period now (its end is
+  // left to the renewal job: period_ends_at = start means "due", as for a new account), the full
+  // new allowance left, and the renewal marked for Redis until it is known to have reached it.
   private static final String UPDATE_ACCOUNT =
-      "UPDATE accounts SET name = $2, status = $3, discount_ppm = $4, updated_at = now()"
-          + " WHERE id = $1 RETURNING "
+      """
+      UPDATE accounts
+      SET name = $2, status = $3, discount_ppm = $4,
+          allowance_nanos = coalesce($5, allowance_nanos),
+          allowance_period = coalesce($6, allowance_period),
+          period_started_at = CASE WHEN $7 THEN date_trunc('milliseconds', now())
+                                   ELSE period_started_at END,
+          period_anchor_at = CASE WHEN $7 THEN date_trunc('milliseconds', now())
+                                  ELSE period_anchor_at END,
+          period_ends_at = CASE WHEN $7 THEN date_trunc('milliseconds', now())
+                                ELSE period_ends_at END,
+          allowance_left_nanos = CASE WHEN $7 THEN coalesce($5, allowance_nanos)
+                                      ELSE allowance_left_nanos END,
+          allowance_redis_pending = allowance_redis_pending OR $7,
+          updated_at = now()
+      WHERE id = $1
+      RETURNING
+      """
           + AccountQueries.COLUMNS;
 
   private static final String FIND_ENTRY =
@@ -61,9 +80,32 @@ public final class AccountChanges {
     this.connectionFactory = Objects.requireNonNull(connectionFactory, "connectionFactory");
   }
 
+  /**
+   * A new subscription plan.
+   *
+   * @param allowanceNanos granted each period
+   * @param period an ISO-8601 period such as {@code P1M}
+   * @param now restart the current period at once with the full new allowance; otherwise the new
+   *     allowance applies from the next renewal, and the period must stay as it is (an account
+   *     without a plan starts its first period at once either way)
+   */
+  public record Plan(long allowanceNanos, String period, boolean now) {
+
+    public Plan {
+      Objects.requireNonNull(period, "period");
+      if (allowanceNanos < 0) {
+        throw new IllegalArgumentException(
+            "allowanceNanos: " + allowanceNanos + " (expected: >= 0)");
+      }
+    }
+  }
+
   /** What to change on an account; {@code null}: keep. */
   public record AccountPatch(
-      @Nullable String name, @Nullable AccountStatus status, @Nullable Long discountPpm) {
+      @Nullable String name,
+      @Nullable AccountStatus status,
+      @Nullable Long discountPpm,
+      @Nullable Plan plan) {
 
     public AccountPatch {
       if (status == AccountStatus.DELETED) {
@@ -104,13 +146,49 @@ public final class AccountChanges {
                       diff(before, after, "name", old.name(), name);
                       diff(before, after, "status", old.status().wireName(), status.wireName());
                       diff(before, after, "discount_ppm", old.discountPpm(), discount);
+                      Plan plan = patch.plan();
+                      boolean restart =
+                          plan != null && (plan.now() || old.allowancePeriod() == null);
+                      if (plan != null
+                          && !restart
+                          && !plan.period().equals(old.allowancePeriod())) {
+                        return Mono.error(
+                            new IllegalArgumentException(
+                                "plan.period: '"
+                                    + plan.period()
+                                    + "' differs from the current '"
+                                    + old.allowancePeriod()
+                                    + "' (expected: the same period, or \"effective\": \"now\""
+                                    + " to restart the period with the new plan)"));
+                      }
+                      if (plan != null) {
+                        diff(
+                            before,
+                            after,
+                            "allowance_nanos",
+                            old.allowanceNanos(),
+                            plan.allowanceNanos());
+                        diff(
+                            before,
+                            after,
+                            "allowance_period",
+                            old.allowancePeriod(),
+                            plan.period());
+                      }
                       Statement update =
                           connection
                               .createStatement(UPDATE_ACCOUNT)
                               .bind(0, accountId)
                               .bind(1, name)
                               .bind(2, status.wireName())
-                              .bind(3, discount);
+                              .bind(3, discount)
+                              .bind(6, restart);
+                      Sql.bind(update, 4, plan == null ? null : plan.allowanceNanos(), Long.class);
+                      Sql.bind(update, 5, plan == null ? null : plan.period(), String.class);
+                      if (restart) {
+                        before.put("period_started_at", old.periodStartedAt());
+                        after.put("period_restarted", true);
+                      }
                       return Sql.rows(update, AccountQueries::toAccount)
                           .next()
                           .flatMap(

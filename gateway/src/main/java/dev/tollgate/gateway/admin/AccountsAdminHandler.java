@@ -5,6 +5,7 @@ import static dev.tollgate.gateway.admin.AdminJson.decimal;
 import static dev.tollgate.gateway.admin.AdminJson.discount;
 import static dev.tollgate.gateway.admin.AdminJson.discountPpm;
 import static dev.tollgate.gateway.admin.AdminJson.object;
+import static dev.tollgate.gateway.admin.AdminJson.optionalText;
 import static dev.tollgate.gateway.admin.AdminJson.requiredText;
 import static dev.tollgate.gateway.admin.AdminJson.respond;
 
@@ -20,6 +21,7 @@ import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.gateway.api.GatewayException;
 import dev.tollgate.gateway.api.JsonBodies;
 import dev.tollgate.gateway.auth.KeyRevocations;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,23 +108,11 @@ final class AccountsAdminHandler {
     String owner = requiredText(body, "owner");
     long allowance = 0;
     String period = null;
-    JsonNode plan = body.get("plan");
-    if (plan != null && !plan.isNull()) {
-      if (!plan.isObject() || plan.get("allowance") == null) {
-        throw GatewayException.badRequest(
-            "plan", "plan: expected {\"allowance\": \"20.00\", \"period\": \"P1M\"}");
-      }
-      allowance = amount(plan.get("allowance"), "plan.allowance");
-      period = requiredText(plan, "period");
-      try {
-        AllowancePeriods.parse(period);
-      } catch (IllegalArgumentException e) {
-        throw GatewayException.badRequest(
-            "plan.period",
-            "plan.period: '"
-                + period
-                + "' (expected: a positive ISO-8601 period such as P1M or P30D)");
-      }
+    JsonNode planNode = body.get("plan");
+    if (planNode != null && !planNode.isNull()) {
+      AccountChanges.Plan plan = plan(planNode, false);
+      allowance = plan.allowanceNanos();
+      period = plan.period();
     }
     JsonNode discount = body.get("discount");
     long ppm = discount == null || discount.isNull() ? 0 : discountPpm(discount, "discount");
@@ -170,13 +160,37 @@ final class AccountsAdminHandler {
             t ->
                 changes
                     .update(id, t.getT1(), t.getT2())
-                    .switchIfEmpty(Mono.error(() -> unknownAccount(id))))
-        .flatMap(
-            row ->
-                holds
-                    .updateAccount(id, row.status().wireName(), row.discountPpm())
-                    .then(revocations.accountChanged(id))
-                    .then(get(request)));
+                    .onErrorMap(
+                        IllegalArgumentException.class,
+                        e -> GatewayException.badRequest("plan.period", e.getMessage()))
+                    .switchIfEmpty(Mono.error(() -> unknownAccount(id)))
+                    .flatMap(
+                        row ->
+                            holds
+                                .updateAccount(id, row.status().wireName(), row.discountPpm())
+                                .then(restart(row, t.getT1().plan()))
+                                .then(revocations.accountChanged(id))
+                                .then(get(request))));
+  }
+
+  /**
+   * A plan restarted now reaches the cached account at once (the renewal script only replaces an
+   * older period, so a plan from the next period, whose start is unchanged, writes nothing); should
+   * this fail, the renewal job applies it, as PostgreSQL marks it pending.
+   */
+  private Mono<Void> restart(AccountRow row, AccountChanges.@Nullable Plan plan) {
+    Instant start = row.periodStartedAt();
+    if (plan == null || start == null) {
+      return Mono.empty();
+    }
+    return holds
+        .renewAllowance(row.id(), start, row.allowanceNanos())
+        .then()
+        .onErrorResume(
+            e -> {
+              log.warn("The new plan of {} reaches Redis with the renewal job", row.id(), e);
+              return Mono.empty();
+            });
   }
 
   private static AccountChanges.AccountPatch patch(ObjectNode body) {
@@ -186,21 +200,46 @@ final class AccountsAdminHandler {
             field, field + ": unknown field (expected: one of " + PATCH_FIELDS + ")");
       }
     }
-    if (body.has("plan")) {
-      throw GatewayException.badRequest(
-          "plan", "plan: changing a plan is not supported yet (expected: name, status, discount)");
-    }
+    AccountChanges.Plan plan = body.has("plan") ? plan(body.get("plan"), true) : null;
     JsonNode statusNode = body.get("status");
     AccountStatus status =
         statusNode == null || statusNode.isNull() ? null : status(requiredText(body, "status"));
     String name = body.has("name") ? requiredText(body, "name") : null;
     JsonNode discount = body.get("discount");
     Long ppm = discount == null || discount.isNull() ? null : discountPpm(discount, "discount");
-    if (status == null && name == null && ppm == null) {
+    if (status == null && name == null && ppm == null && plan == null) {
       throw GatewayException.badRequest(
-          null, "Nothing to change (expected: at least one of name, status, discount).");
+          null, "Nothing to change (expected: at least one of name, status, discount, plan).");
     }
-    return new AccountChanges.AccountPatch(name, status, ppm);
+    return new AccountChanges.AccountPatch(name, status, ppm, plan);
+  }
+
+  /**
+   * A plan {@code {"allowance": "20.00", "period": "P1M"}}, in a change also with {@code
+   * "effective": "now"} (restart the period at once) or {@code "next_period"} (the default).
+   */
+  private static AccountChanges.Plan plan(JsonNode plan, boolean change) {
+    if (plan == null || !plan.isObject() || plan.get("allowance") == null) {
+      throw GatewayException.badRequest(
+          "plan", "plan: expected {\"allowance\": \"20.00\", \"period\": \"P1M\"}");
+    }
+    long allowance = amount(plan.get("allowance"), "plan.allowance");
+    String period = requiredText(plan, "period");
+    try {
+      AllowancePeriods.parse(period);
+    } catch (IllegalArgumentException e) {
+      throw GatewayException.badRequest(
+          "plan.period",
+          "plan.period: '"
+              + period
+              + "' (expected: a positive ISO-8601 period such as P1M or P30D)");
+    }
+    String effective = change ? optionalText(plan, "effective") : null;
+    if (effective != null && !effective.equals("now") && !effective.equals("next_period")) {
+      throw GatewayException.badRequest(
+          "plan.effective", "plan.effective: '" + effective + "' (expected: now or next_period)");
+    }
+    return new AccountChanges.Plan(allowance, period, "now".equals(effective));
   }
 
   private static final List<String> PATCH_FIELDS = List.of("name", "status", "discount", "plan");

@@ -146,7 +146,12 @@ class AdminOperatorApiTest {
     error(admin.patch().uri(uri), "{\"name\":\"x\",\"discount\":2}", 400, "discount");
     error(admin.patch().uri(uri), "{\"name\":\"x\",\"status\":\"deleted\"}", 400, "status");
     error(
-        admin.patch().uri(uri), "{\"plan\":{\"allowance\":\"1\",\"period\":\"P1M\"}}", 400, "plan");
+        admin.patch().uri(uri),
+        "{\"plan\":{\"allowance\":\"-1\",\"period\":\"P1M\"}}",
+        400,
+        "plan");
+    error(
+        admin.patch().uri(uri), "{\"plan\":{\"allowance\":\"1\",\"period\":\"P0D\"}}", 400, "plan");
     assertThat(BillingTestSupport.queryString("SELECT name FROM accounts WHERE id = ?", id))
         .isEqualTo("Keep");
     assertThat(
@@ -154,6 +159,78 @@ class AdminOperatorApiTest {
                 "SELECT count(*) FROM audit_log WHERE target = ? AND action = 'account.update'",
                 id))
         .isZero();
+  }
+
+  @Test
+  void aPlanChangesFromTheNextPeriodOrAtOnceRestartingThePeriod() {
+    String id =
+        post(
+                "/admin/accounts",
+                "{\"name\":\"Plan\",\"owner\":\"o-"
+                    + UUID.randomUUID()
+                    + "\",\"plan\":{\"allowance\":\"20\",\"period\":\"P1M\"}}",
+                201)
+            .path("id")
+            .asString();
+    String key = newKey(id, "{}").path("key").asString();
+    AdminApiTest.chat(port, key, 200); // loads the account into Redis, charged to the allowance
+    long left = 20_000_000_000L - BillingTestSupport.cost(8, 10);
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (redis(id).subLeft() != left && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertThat(redis(id).subLeft()).isEqualTo(left);
+    String started =
+        BillingTestSupport.queryString(
+            "SELECT period_started_at::text FROM accounts WHERE id = ?", id);
+
+    // From the next period: what is left of this one stays.
+    JsonNode next =
+        patch("/admin/accounts/" + id, "{\"plan\":{\"allowance\":\"50\",\"period\":\"P1M\"}}", 200);
+    assertThat(next.path("plan").path("allowance").decimalValue()).isEqualByComparingTo("50");
+    assertThat(next.path("allowance_left").decimalValue())
+        .isEqualByComparingTo(AdminJson.decimal(left));
+    assertThat(redis(id).subLeft()).isEqualTo(left);
+    assertThat(
+            BillingTestSupport.queryString(
+                "SELECT period_started_at::text FROM accounts WHERE id = ?", id))
+        .isEqualTo(started);
+
+    // Another period needs the period restarted.
+    error(
+        admin.patch().uri("/admin/accounts/" + id),
+        "{\"plan\":{\"allowance\":\"5\",\"period\":\"P1W\"}}",
+        400,
+        "plan.period");
+    error(
+        admin.patch().uri("/admin/accounts/" + id),
+        "{\"plan\":{\"allowance\":\"5\",\"period\":\"P1W\",\"effective\":\"soon\"}}",
+        400,
+        "plan.effective");
+    assertThat(
+            BillingTestSupport.queryString(
+                "SELECT allowance_period FROM accounts WHERE id = ?", id))
+        .isEqualTo("P1M");
+
+    JsonNode now =
+        patch(
+            "/admin/accounts/" + id,
+            "{\"plan\":{\"allowance\":\"5\",\"period\":\"P1W\",\"effective\":\"now\"}}",
+            200);
+    assertThat(now.path("plan").path("period").asString()).isEqualTo("P1W");
+    assertThat(now.path("allowance_left").decimalValue()).isEqualByComparingTo("5");
+    assertThat(redis(id).subLeft()).isEqualTo(5_000_000_000L);
+    assertThat(
+            BillingTestSupport.queryLong(
+                "SELECT allowance_left_nanos FROM accounts WHERE id = ?", id))
+        .isEqualTo(5_000_000_000L);
+    assertThat(
+            BillingTestSupport.queryString(
+                "SELECT period_started_at::text FROM accounts WHERE id = ?", id))
+        .isGreaterThan(started);
+    JsonNode entry = get("/admin/audit?target=" + id + "&limit=1", 200).path("data").get(0);
+    assertThat(entry.path("after").path("allowance_period").asString()).isEqualTo("P1W");
+    assertThat(entry.path("after").path("period_restarted").asBoolean()).isTrue();
   }
 
   // --- DELETE /admin/accounts/{id} ---
