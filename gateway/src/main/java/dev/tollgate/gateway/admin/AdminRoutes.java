@@ -10,6 +10,8 @@ import dev.tollgate.billing.accounts.AccountDeletion;
 import dev.tollgate.billing.accounts.AccountQueries;
 import dev.tollgate.billing.accounts.ApiKeyRepository;
 import dev.tollgate.billing.accounts.AuditLog;
+import dev.tollgate.billing.accounts.LedgerQueries;
+import dev.tollgate.billing.accounts.UsageReports;
 import dev.tollgate.billing.ledger.AccountRepository;
 import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.gateway.auth.KeyRevocations;
@@ -65,7 +67,13 @@ public class AdminRoutes {
             accounts, holds, revocations, changes, new AccountDeletion(connections), keys, audit);
     CreditsAdminHandler credits = new CreditsAdminHandler(accountsHandler, changes, holds, audit);
     KeysAdminHandler keysHandler = new KeysAdminHandler(issuer, changes, revocations, audit);
-    AdminListsHandler lists = new AdminListsHandler(new AccountQueries(connections), auditLog);
+    AdminListsHandler lists =
+        new AdminListsHandler(
+            new AccountQueries(connections),
+            auditLog,
+            new UsageReports(connections),
+            new LedgerQueries(connections),
+            accounts);
     return RouterFunctions.route(POST("/admin/accounts"), accountsHandler::create)
         .andRoute(GET("/admin/accounts"), lists::accounts)
         .andRoute(GET("/admin/accounts/{id}"), accountsHandler::get)
@@ -75,6 +83,8 @@ public class AdminRoutes {
         .andRoute(POST("/admin/accounts/{id}/keys"), keysHandler::create)
         .andRoute(PATCH("/admin/keys/{id}"), keysHandler::update)
         .andRoute(DELETE("/admin/keys/{id}"), keysHandler::revoke)
-        .andRoute(GET("/admin/audit"), lists::audit);
+        .andRoute(GET("/admin/audit"), lists::audit)
+        .andRoute(GET("/admin/usage"), lists::usage)
+        .andRoute(GET("/admin/ledger"), lists::ledger);
   }
 }

@@ -465,6 +465,110 @@ class AdminOperatorApiTest {
     }
   }
 
+  // --- reports ---
+
+  @Test
+  void usageIsSummedPerDayModelAccountOrKeyOverARange() throws SQLException {
+    String a = newAccount("Usage A", "o-" + UUID.randomUUID());
+    String b = newAccount("Usage B", "o-" + UUID.randomUUID());
+    insertUsage(a, "key_a", "m1", "2001-03-01T10:00:00Z", 100, 10, 1_000, 1_000);
+    insertUsage(a, "key_a", "m1", "2001-03-01T11:00:00Z", 200, 20, 2_000, 1_500);
+    insertUsage(a, "key_a2", "m2", "2001-03-02T09:00:00Z", 300, 30, 3_000, 3_000);
+    insertUsage(b, "key_b", "m1", "2001-03-01T12:00:00Z", 400, 40, 4_000, 4_000);
+    insertUsage(b, "key_b", "m1", "2001-03-05T12:00:00Z", 500, 50, 5_000, 5_000); // past "to"
+    String range = "from=2001-03-01T00:00:00Z&to=2001-03-03T00:00:00Z";
+
+    JsonNode byModel = get("/admin/usage?" + range + "&group_by=model&account_id=" + a, 200);
+    assertThat(byModel.path("group_by").asString()).isEqualTo("model");
+    JsonNode m1 = byModel.path("data").get(0);
+    assertThat(m1.path("group").asString()).isEqualTo("m1");
+    assertThat(m1.path("requests").asLong()).isEqualTo(2);
+    assertThat(m1.path("input_tokens").asLong()).isEqualTo(300);
+    assertThat(m1.path("output_tokens").asLong()).isEqualTo(30);
+    assertThat(m1.path("cost").decimalValue()).isEqualByComparingTo("0.000003");
+    assertThat(m1.path("charged").decimalValue()).isEqualByComparingTo("0.0000025");
+    assertThat(m1.path("uncollected").decimalValue()).isEqualByComparingTo("0.0000005");
+    assertThat(byModel.path("data").get(1).path("group").asString()).isEqualTo("m2");
+    assertThat(byModel.path("data")).hasSize(2);
+
+    JsonNode byDay = get("/admin/usage?" + range + "&group_by=day&account_id=" + a, 200);
+    assertThat(byDay.path("data").valueStream().map(g -> g.path("group").asString()))
+        .containsExactly("2001-03-01", "2001-03-02");
+    JsonNode byAccount = get("/admin/usage?" + range + "&group_by=account", 200);
+    assertThat(byAccount.path("data").valueStream().map(g -> g.path("group").asString()))
+        .containsExactlyInAnyOrder(a, b);
+    JsonNode byKey = get("/admin/usage?" + range + "&group_by=key", 200);
+    assertThat(byKey.path("data").valueStream().map(g -> g.path("requests").asLong()))
+        .containsExactly(2L, 1L, 1L);
+
+    admin.get().uri("/admin/usage?group_by=week").exchange().expectStatus().isBadRequest();
+    admin.get().uri("/admin/usage?group_by=DAY").exchange().expectStatus().isBadRequest();
+    admin.get().uri("/admin/usage?from=soon").exchange().expectStatus().isBadRequest();
+    admin
+        .get()
+        .uri("/admin/usage?from=2001-03-03T00:00:00Z&to=2001-03-01T00:00:00Z")
+        .exchange()
+        .expectStatus()
+        .isBadRequest();
+  }
+
+  @Test
+  void theLedgerOfAnAccountIsListedAsItsOwnerSeesIt() {
+    String id = newAccount("Ledger", "o-" + UUID.randomUUID());
+    credit(id, "credit", "5", "l1-" + id, null, 201);
+    credit(id, "debit", "2", "l2-" + id, null, 201);
+    JsonNode page = get("/admin/ledger?account_id=" + id + "&limit=1", 200);
+    JsonNode newest = page.path("data").get(0);
+    assertThat(newest.path("object").asString()).isEqualTo("ledger_entry");
+    assertThat(newest.path("type").asString()).isEqualTo("debit");
+    assertThat(newest.path("category").asString()).isEqualTo("adjustment");
+    assertThat(newest.path("amount").decimalValue()).isEqualByComparingTo("2");
+    JsonNode older =
+        get(
+            "/admin/ledger?account_id=" + id + "&cursor=" + page.path("next_cursor").asString(),
+            200);
+    assertThat(older.path("data").get(0).path("category").asString()).isEqualTo("topup");
+    assertThat(older.path("next_cursor").isNull()).isTrue();
+    admin.get().uri("/admin/ledger").exchange().expectStatus().isBadRequest();
+    admin.get().uri("/admin/ledger?account_id=acct_nope").exchange().expectStatus().isNotFound();
+  }
+
+  static void insertUsage(
+      String account,
+      String key,
+      String model,
+      String startedAt,
+      long prompt,
+      long completion,
+      long cost,
+      long charged)
+      throws SQLException {
+    try (var c = DriverManager.getConnection(TestServices.jdbcUrl(), "postgres", "");
+        var s =
+            c.prepareStatement(
+                "INSERT INTO usage_events (request_id, account_id, key_id, model, provider,"
+                    + " status, source, prompt_tokens, completion_tokens, cached_tokens,"
+                    + " reasoning_tokens, cost_nanos, charged_nanos, from_allowance_nanos,"
+                    + " from_balance_nanos, uncollected_nanos, price_version, markup_ppm,"
+                    + " discount_ppm, started_at, ttft_ms, duration_ms, settled_at)"
+                    + " VALUES (?, ?, ?, ?, 'mock', 'completed', 'reported', ?, ?, 0, 0, ?, ?,"
+                    + " 0, ?, ?, 'v1', 0, 0, ?::timestamptz, 10, 100, ?::timestamptz)")) {
+      s.setString(1, "req_" + UUID.randomUUID());
+      s.setString(2, account);
+      s.setString(3, key);
+      s.setString(4, model);
+      s.setLong(5, prompt);
+      s.setLong(6, completion);
+      s.setLong(7, cost);
+      s.setLong(8, charged);
+      s.setLong(9, charged);
+      s.setLong(10, cost - charged);
+      s.setString(11, startedAt);
+      s.setString(12, startedAt);
+      assertThat(s.executeUpdate()).isEqualTo(1);
+    }
+  }
+
   // --- helpers ---
 
   String newAccount(String name, String owner) {
