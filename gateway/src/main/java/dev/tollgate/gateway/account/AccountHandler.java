@@ -14,6 +14,7 @@ import dev.tollgate.billing.ledger.AccountRow;
 import dev.tollgate.billing.redis.AccountState;
 import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.gateway.admin.AuditTrail;
+import dev.tollgate.gateway.admin.Queries;
 import dev.tollgate.gateway.auth.KeyRevocations;
 import java.time.Period;
 import java.util.Map;

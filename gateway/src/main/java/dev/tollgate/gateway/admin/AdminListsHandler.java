@@ -16,7 +16,6 @@ import dev.tollgate.billing.accounts.UsageReports;
 import dev.tollgate.billing.ledger.AccountRepository;
 import dev.tollgate.billing.ledger.AccountRow;
 import dev.tollgate.billing.ledger.AccountStatus;
-import dev.tollgate.gateway.account.Queries;
 import dev.tollgate.gateway.api.GatewayException;
 import dev.tollgate.gateway.api.JsonBodies;
 import java.time.Duration;

@@ -447,6 +447,19 @@ class AdminOperatorApiTest {
     assertThat(byActor.path("data").valueStream().map(e -> e.path("target").asString()))
         .contains(id, keyId);
     assertThat(get("/admin/audit?actor=owner:nobody", 200).path("data")).isEmpty();
+    // Behind the admin credential, as every /admin path.
+    for (String path :
+        List.of("/admin/audit", "/admin/accounts", "/admin/usage", "/admin/ledger")) {
+      client(port).get().uri(path).exchange().expectStatus().isUnauthorized();
+    }
+    client(port)
+        .patch()
+        .uri("/admin/keys/" + keyId)
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue("{\"name\":\"x\"}")
+        .exchange()
+        .expectStatus()
+        .isUnauthorized();
     admin.get().uri("/admin/audit?from=yesterday").exchange().expectStatus().isBadRequest();
     admin.get().uri("/admin/audit?limit=-1").exchange().expectStatus().isBadRequest();
   }

@@ -1,4 +1,4 @@
-package dev.tollgate.gateway.account;
+package dev.tollgate.gateway.admin;
 
 import dev.tollgate.gateway.api.GatewayException;
 import java.time.Instant;
@@ -9,11 +9,14 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import reactor.core.publisher.Mono;
 
-/** Reading the account API's query parameters, each refusal a 400 that names the parameter. */
+/**
+ * Reading the admin and account APIs' query parameters, each refusal a 400 that names the
+ * parameter.
+ */
 public final class Queries {
 
   /** Rows per page when the request does not say. */
-  static final int DEFAULT_LIMIT = 100;
+  public static final int DEFAULT_LIMIT = 100;
 
   private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
   private static final Instant LATEST = Instant.parse("+10000-01-01T00:00:00Z");
