@@ -17,6 +17,10 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -380,6 +384,60 @@ class AdminOperatorApiTest {
     JsonNode entry = get("/admin/audit?target=" + id + "&limit=1", 200).path("data").get(0);
     assertThat(entry.path("action").asString()).isEqualTo("account.ledger");
     assertThat(entry.path("after").path("amount_nanos").asLong()).isEqualTo(-7_500_000_000L);
+  }
+
+  @Test
+  void concurrentDebitsChargeOncePerReferenceAndNeverBelowZero() throws Exception {
+    String id = newAccount("Race", "o-" + UUID.randomUUID());
+    credit(id, "credit", "5", "race-in-" + id, null, 201);
+    // Loaded as the data plane would, after the credit: Redis checks money out too.
+    holds.loadAccount(id, 5_000_000_000L, 0, 0, "active").block(Duration.ofSeconds(5));
+    ExecutorService pool = Executors.newFixedThreadPool(10);
+    try {
+      // The same debit sent 10 times at once: charged once.
+      List<Future<Integer>> same = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        same.add(
+            pool.submit(
+                () -> status(id, "{\"amount\":\"1\",\"reference\":\"one\",\"type\":\"debit\"}")));
+      }
+      for (Future<Integer> f : same) {
+        assertThat(f.get(20, TimeUnit.SECONDS)).isEqualTo(201);
+      }
+      assertThat(redis(id).balance()).isEqualTo(4_000_000_000L);
+      // 10 different debits of 1 from 4 at once: 4 applied, 6 refused, never below zero.
+      List<Future<Integer>> many = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        String body = "{\"amount\":\"1\",\"reference\":\"many-" + i + "\",\"type\":\"debit\"}";
+        many.add(pool.submit(() -> status(id, body)));
+      }
+      List<Integer> statuses = new ArrayList<>();
+      for (Future<Integer> f : many) {
+        statuses.add(f.get(20, TimeUnit.SECONDS));
+      }
+      assertThat(statuses).filteredOn(st -> st == 201).hasSize(4);
+      assertThat(statuses).filteredOn(st -> st == 400).hasSize(6);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(redis(id).balance()).isZero();
+    assertThat(BillingTestSupport.pgBalance(id)).isZero();
+    assertThat(
+            BillingTestSupport.queryLong(
+                "SELECT count(*) FROM ledger_entries WHERE account_id = ? AND type = 'debit'", id))
+        .isEqualTo(5);
+  }
+
+  private int status(String id, String body) {
+    return admin
+        .post()
+        .uri("/admin/accounts/" + id + "/credits")
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue(body)
+        .exchange()
+        .returnResult(byte[].class)
+        .getStatus()
+        .value();
   }
 
   @Test
