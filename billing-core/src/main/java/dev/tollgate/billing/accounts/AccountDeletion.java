@@ -4,6 +4,7 @@ import dev.tollgate.billing.internal.Sql;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -48,6 +49,14 @@ public final class AccountDeletion {
    * Fails with {@link IllegalArgumentException} when there is no such account.
    */
   public Mono<Void> delete(String accountId) {
+    return delete(accountId, null);
+  }
+
+  /**
+   * As {@link #delete(String)}, recording {@code audit} in the same transaction (when given), so
+   * that the trail has the deletion exactly when it happened.
+   */
+  public Mono<Void> delete(String accountId, @Nullable AuditEntry audit) {
     Objects.requireNonNull(accountId, "accountId");
     // The account row first: its lock serialises this with other writers of the account.
     return Sql.inTransaction(
@@ -64,7 +73,7 @@ public final class AccountDeletion {
                                         + "' (expected: an existing account)"))
                             : execute(connection, DELETE_KEYS, accountId))
                 .then(execute(connection, DELETE_USAGE, accountId))
-                .then());
+                .then(audit == null ? Mono.empty() : AuditLog.record(connection, audit)));
   }
 
   private static Mono<Long> execute(Connection connection, String sql, String accountId) {

@@ -16,7 +16,7 @@ import reactor.core.publisher.Mono;
 /** API keys in PostgreSQL, stored as SHA-256 hash and visible prefix, never as the secret. */
 public final class ApiKeyRepository {
 
-  private static final String COLUMNS =
+  static final String COLUMNS =
       """
       id, account_id, prefix, name, spend_cap_nanos, rpm, tpm, max_concurrent, allowed_models,
       expires_at, status, created_at
@@ -176,7 +176,7 @@ public final class ApiKeyRepository {
     return "key_" + HexFormat.of().formatHex(bytes);
   }
 
-  private static ApiKeyRow toRow(Readable row) {
+  static ApiKeyRow toRow(Readable row) {
     String[] models = row.get("allowed_models", String[].class);
     KeyLimits limits =
         new KeyLimits(

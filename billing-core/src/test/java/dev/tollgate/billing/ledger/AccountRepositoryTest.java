@@ -169,12 +169,12 @@ class AccountRepositoryTest {
         .expectComplete()
         .verify(TIMEOUT);
     String reference = "adj-" + UUID.randomUUID();
-    StepVerifier.create(accounts.credit(id, reference, "adjustment", 10, "goodwill"))
+    StepVerifier.create(accounts.credit(id, reference, "adjustment", 10, "adjustment"))
         .expectNext(10L)
         .expectComplete()
         .verify(TIMEOUT);
 
-    StepVerifier.create(accounts.credit(id, reference, "adjustment", 20, "goodwill"))
+    StepVerifier.create(accounts.credit(id, reference, "adjustment", 20, "adjustment"))
         .expectErrorSatisfies(
             e ->
                 assertThat(e)

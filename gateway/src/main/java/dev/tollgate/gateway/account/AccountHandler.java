@@ -14,9 +14,12 @@ import dev.tollgate.billing.ledger.AccountRepository;
 import dev.tollgate.billing.ledger.AccountRow;
 import dev.tollgate.billing.redis.AccountState;
 import dev.tollgate.billing.redis.HoldStore;
+import dev.tollgate.gateway.admin.AuditTrail;
+import dev.tollgate.gateway.admin.Queries;
 import dev.tollgate.gateway.auth.KeyRevocations;
 import java.time.Instant;
 import java.time.Period;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -41,6 +44,7 @@ final class AccountHandler {
   private final AccountDeletion deletion;
   private final LedgerQueries ledger;
   private final String currency;
+  private final AuditTrail audit;
 
   AccountHandler(
       AccountOwners owners,
@@ -50,7 +54,8 @@ final class AccountHandler {
       KeyRevocations revocations,
       AccountDeletion deletion,
       LedgerQueries ledger,
-      String currency) {
+      String currency,
+      AuditTrail audit) {
     this.owners = Objects.requireNonNull(owners, "owners");
     this.accounts = Objects.requireNonNull(accounts, "accounts");
     this.holds = Objects.requireNonNull(holds, "holds");
@@ -59,6 +64,7 @@ final class AccountHandler {
     this.deletion = Objects.requireNonNull(deletion, "deletion");
     this.ledger = Objects.requireNonNull(ledger, "ledger");
     this.currency = Objects.requireNonNull(currency, "currency");
+    this.audit = Objects.requireNonNull(audit, "audit");
   }
 
   /** Balance and allowance as reservations see them: Redis when loaded, else PostgreSQL. */
@@ -113,15 +119,26 @@ final class AccountHandler {
   Mono<ServerResponse> delete(ServerRequest request) {
     return owners
         .byJwt(request)
+        .zipWith(audit.owner(request))
         .flatMap(
-            row ->
-                keys.revokeAllOf(row.id())
-                    .then(revocations.accountChanged(row.id()))
-                    .then(deletion.delete(row.id()))
-                    // Again: a lookup between the first eviction and the deletion may have
-                    // cached the account as it was.
-                    .then(revocations.accountChanged(row.id()))
-                    .doOnSuccess(done -> log.info("Account {} deleted by its owner", row.id())))
+            t -> {
+              AccountRow row = t.getT1();
+              return keys.revokeAllOf(row.id())
+                  .then(revocations.accountChanged(row.id()))
+                  .then(
+                      deletion.delete(
+                          row.id(),
+                          t.getT2()
+                              .entry(
+                                  "account.delete",
+                                  row.id(),
+                                  Map.of("status", row.status().wireName()),
+                                  Map.of("status", "deleted"))))
+                  // Again: a lookup between the first eviction and the deletion may have
+                  // cached the account as it was.
+                  .then(revocations.accountChanged(row.id()))
+                  .doOnSuccess(done -> log.info("Account {} deleted by its owner", row.id()));
+            })
         .then(ServerResponse.noContent().build());
   }
 

@@ -6,6 +6,7 @@ import static dev.tollgate.gateway.admin.AdminJson.respond;
 import dev.tollgate.billing.accounts.ApiKeyRepository;
 import dev.tollgate.gateway.admin.AdminJson;
 import dev.tollgate.gateway.admin.ApiKeyIssuer;
+import dev.tollgate.gateway.admin.AuditTrail;
 import dev.tollgate.gateway.api.GatewayException;
 import dev.tollgate.gateway.api.JsonBodies;
 import dev.tollgate.gateway.auth.ApiKey;
@@ -26,11 +27,14 @@ final class AccountKeysHandler {
   private final AccountOwners owners;
   private final ApiKeyRepository keys;
   private final ApiKeyIssuer issuer;
+  private final AuditTrail audit;
 
-  AccountKeysHandler(AccountOwners owners, ApiKeyRepository keys, ApiKeyIssuer issuer) {
+  AccountKeysHandler(
+      AccountOwners owners, ApiKeyRepository keys, ApiKeyIssuer issuer, AuditTrail audit) {
     this.owners = Objects.requireNonNull(owners, "owners");
     this.keys = Objects.requireNonNull(keys, "keys");
     this.issuer = Objects.requireNonNull(issuer, "issuer");
+    this.audit = Objects.requireNonNull(audit, "audit");
   }
 
   /** The owner sees every key of the account; an API key sees only itself. */
@@ -60,7 +64,8 @@ final class AccountKeysHandler {
         .flatMap(
             account ->
                 JsonBodies.readExactObject(request, AdminJson.MAX_BODY_BYTES)
-                    .flatMap(body -> issuer.create(account.id(), body)))
+                    .zipWith(audit.owner(request))
+                    .flatMap(t -> issuer.create(account.id(), t.getT1(), t.getT2())))
         .flatMap(created -> respond(201, created));
   }
 
@@ -76,7 +81,8 @@ final class AccountKeysHandler {
                     .next()
                     .switchIfEmpty(
                         Mono.error(() -> GatewayException.notFound("No key '" + keyId + "'."))))
-        .flatMap(row -> issuer.revoke(row.id()))
+        .zipWith(audit.owner(request))
+        .flatMap(t -> issuer.revoke(t.getT1().id(), t.getT2()))
         .then(ServerResponse.noContent().build());
   }
 }

@@ -11,6 +11,7 @@ import dev.tollgate.billing.accounts.UsageQueries;
 import dev.tollgate.billing.ledger.AccountRepository;
 import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.gateway.admin.ApiKeyIssuer;
+import dev.tollgate.gateway.admin.AuditTrail;
 import dev.tollgate.gateway.auth.KeyRevocations;
 import dev.tollgate.gateway.billing.BillingProperties;
 import io.r2dbc.pool.ConnectionPool;
@@ -42,7 +43,8 @@ public class AccountRoutes {
       ApiKeyIssuer issuer,
       KeyRevocations revocations,
       ConnectionPool connections,
-      BillingProperties properties) {
+      BillingProperties properties,
+      AuditTrail audit) {
     AccountOwners owners = new AccountOwners(accounts);
     AccountHandler account =
         new AccountHandler(
@@ -53,8 +55,9 @@ public class AccountRoutes {
             revocations,
             new AccountDeletion(connections),
             new LedgerQueries(connections),
-            properties.currency());
-    AccountKeysHandler keysHandler = new AccountKeysHandler(owners, keys, issuer);
+            properties.currency(),
+            audit);
+    AccountKeysHandler keysHandler = new AccountKeysHandler(owners, keys, issuer, audit);
     AccountUsageHandler usage = new AccountUsageHandler(owners, new UsageQueries(connections));
     return RouterFunctions.route(GET("/v1/account"), account::get)
         .andRoute(DELETE("/v1/account"), account::delete)

@@ -9,6 +9,9 @@ import static dev.tollgate.gateway.admin.AdminJson.optionalText;
 import static dev.tollgate.gateway.admin.AdminJson.requiredText;
 import static dev.tollgate.gateway.admin.AdminJson.respond;
 
+import dev.tollgate.billing.accounts.AccountChanges;
+import dev.tollgate.billing.accounts.AccountDeletion;
+import dev.tollgate.billing.accounts.ApiKeyRepository;
 import dev.tollgate.billing.allowance.AllowancePeriods;
 import dev.tollgate.billing.ledger.AccountRepository;
 import dev.tollgate.billing.ledger.AccountRow;
@@ -18,7 +21,10 @@ import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.gateway.api.GatewayException;
 import dev.tollgate.gateway.api.JsonBodies;
 import dev.tollgate.gateway.auth.KeyRevocations;
-import io.r2dbc.spi.R2dbcException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -31,43 +37,70 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Accounts: create, read, change status and discount, credit. PostgreSQL is the system of record
- * and is written first; the Redis copy of a loaded account is brought along afterwards.
+ * Accounts: create, read, change name, status and discount, delete. PostgreSQL is the system of
+ * record and is written first; the Redis copy of a loaded account is brought along afterwards.
  */
 final class AccountsAdminHandler {
 
   private static final Logger log = LoggerFactory.getLogger(AccountsAdminHandler.class);
 
-  /** Admin credits' ledger references live in their own namespace, apart from payment ids. */
-  static final String REFERENCE_PREFIX = "admin:";
-
-  /** PostgreSQL's SQLSTATE for a number past its column type, e.g. a balance past bigint. */
-  private static final String NUMERIC_VALUE_OUT_OF_RANGE = "22003";
-
   private final AccountRepository accounts;
   private final HoldStore holds;
   private final KeyRevocations revocations;
+  private final AccountChanges changes;
+  private final AccountDeletion deletion;
+  private final ApiKeyRepository keys;
+  private final AuditTrail audit;
 
-  AccountsAdminHandler(AccountRepository accounts, HoldStore holds, KeyRevocations revocations) {
+  AccountsAdminHandler(
+      AccountRepository accounts,
+      HoldStore holds,
+      KeyRevocations revocations,
+      AccountChanges changes,
+      AccountDeletion deletion,
+      ApiKeyRepository keys,
+      AuditTrail audit) {
     this.accounts = Objects.requireNonNull(accounts, "accounts");
     this.holds = Objects.requireNonNull(holds, "holds");
     this.revocations = Objects.requireNonNull(revocations, "revocations");
+    this.changes = Objects.requireNonNull(changes, "changes");
+    this.deletion = Objects.requireNonNull(deletion, "deletion");
+    this.keys = Objects.requireNonNull(keys, "keys");
+    this.audit = Objects.requireNonNull(audit, "audit");
   }
 
   Mono<ServerResponse> create(ServerRequest request) {
     return JsonBodies.readExactObject(request, AdminJson.MAX_BODY_BYTES)
+        .map(AccountsAdminHandler::newAccount)
+        .zipWith(audit.admin(request))
         .flatMap(
-            body -> {
-              AccountRow row = newAccount(body);
+            t -> {
+              AccountRow row = t.getT1();
               return accounts
                   .ensure(row)
                   .flatMap(
                       created ->
                           created
-                              ? respond(201, view(row, Optional.empty()))
+                              ? audit
+                                  .record(
+                                      t.getT2()
+                                          .entry("account.create", row.id(), Map.of(), fields(row)))
+                                  .then(respond(201, view(row, Optional.empty())))
                               : Mono.error(
                                   new IllegalStateException("account id taken: " + row.id())));
             });
+  }
+
+  /** What the trail records of a new account. */
+  private static Map<String, @Nullable Object> fields(AccountRow row) {
+    Map<String, @Nullable Object> out = new LinkedHashMap<>();
+    out.put("name", row.name());
+    out.put("owner", row.ownerSubject());
+    out.put("status", row.status().wireName());
+    out.put("discount_ppm", row.discountPpm());
+    out.put("allowance_nanos", row.allowanceNanos());
+    out.put("allowance_period", row.allowancePeriod());
+    return out;
   }
 
   private static AccountRow newAccount(ObjectNode body) {
@@ -75,23 +108,11 @@ final class AccountsAdminHandler {
     String owner = requiredText(body, "owner");
     long allowance = 0;
     String period = null;
-    JsonNode plan = body.get("plan");
-    if (plan != null && !plan.isNull()) {
-      if (!plan.isObject() || plan.get("allowance") == null) {
-        throw GatewayException.badRequest(
-            "plan", "plan: expected {\"allowance\": \"20.00\", \"period\": \"P1M\"}");
-      }
-      allowance = amount(plan.get("allowance"), "plan.allowance");
-      period = requiredText(plan, "period");
-      try {
-        AllowancePeriods.parse(period);
-      } catch (IllegalArgumentException e) {
-        throw GatewayException.badRequest(
-            "plan.period",
-            "plan.period: '"
-                + period
-                + "' (expected: a positive ISO-8601 period such as P1M or P30D)");
-      }
+    JsonNode planNode = body.get("plan");
+    if (planNode != null && !planNode.isNull()) {
+      AccountChanges.Plan plan = plan(planNode, false);
+      allowance = plan.allowanceNanos();
+      period = plan.period();
     }
     JsonNode discount = body.get("discount");
     long ppm = discount == null || discount.isNull() ? 0 : discountPpm(discount, "discount");
@@ -123,112 +144,135 @@ final class AccountsAdminHandler {
                     .flatMap(cached -> respond(200, view(row, cached))));
   }
 
+  /**
+   * Changes name, status or discount in PostgreSQL (with its audit entry), then the Redis copy, and
+   * has every instance forget the account's cached keys.
+   */
   Mono<ServerResponse> update(ServerRequest request) {
     String id = request.pathVariable("id");
     if (!isAccountId(id)) {
       return Mono.error(unknownAccount(id));
     }
     return JsonBodies.readExactObject(request, AdminJson.MAX_BODY_BYTES)
+        .map(AccountsAdminHandler::patch)
+        .zipWith(audit.admin(request))
         .flatMap(
-            body -> {
-              AccountStatus status = status(requiredText(body, "status"));
-              JsonNode discount = body.get("discount");
-              Long ppm =
-                  discount == null || discount.isNull() ? null : discountPpm(discount, "discount");
-              return accounts
-                  .updateStatus(id, status, ppm)
-                  .switchIfEmpty(Mono.error(() -> unknownAccount(id)));
-            })
-        .flatMap(
-            row ->
-                holds
-                    .updateAccount(id, row.status().wireName(), row.discountPpm())
-                    .then(revocations.accountChanged(id))
-                    .then(get(request)));
+            t ->
+                changes
+                    .update(id, t.getT1(), t.getT2())
+                    .onErrorMap(
+                        IllegalArgumentException.class,
+                        e -> GatewayException.badRequest("plan.period", e.getMessage()))
+                    .switchIfEmpty(Mono.error(() -> unknownAccount(id)))
+                    .flatMap(
+                        row ->
+                            holds
+                                .updateAccount(id, row.status().wireName(), row.discountPpm())
+                                .then(restart(row, t.getT1().plan()))
+                                .then(revocations.accountChanged(id))
+                                .then(get(request))));
   }
 
-  Mono<ServerResponse> credit(ServerRequest request) {
-    String id = request.pathVariable("id");
-    return JsonBodies.readExactObject(request, AdminJson.MAX_BODY_BYTES)
-        .flatMap(
-            body -> {
-              JsonNode amountNode = body.get("amount");
-              if (amountNode == null || amountNode.isNull()) {
-                throw GatewayException.badRequest("amount", "amount: missing (expected: > 0)");
-              }
-              long amount = amount(amountNode, "amount");
-              if (amount <= 0) {
-                throw GatewayException.badRequest("amount", "amount: 0 (expected: > 0)");
-              }
-              String reference = requiredText(body, "reference");
-              String type = requiredText(body, "type");
-              if (!AccountRepository.CREDIT_TYPES.contains(type)) {
-                throw GatewayException.badRequest(
-                    "type", "type: '" + type + "' (expected: credit, refund or adjustment)");
-              }
-              String note = optionalText(body, "note");
-              return existing(id).flatMap(row -> credit(row, reference, type, amount, note));
-            });
-  }
-
-  private Mono<ServerResponse> credit(
-      AccountRow account, String reference, String type, long amount, @Nullable String note) {
-    String id = account.id();
-    return accounts
-        .credit(id, REFERENCE_PREFIX + reference, type, amount, "admin")
-        .map(balance -> false)
-        .defaultIfEmpty(true)
-        .onErrorMap(
-            e ->
-                e instanceof R2dbcException r2dbc
-                    && NUMERIC_VALUE_OUT_OF_RANGE.equals(r2dbc.getSqlState()),
-            e ->
-                GatewayException.badRequest(
-                    "amount",
-                    "amount: "
-                        + decimal(amount).toPlainString()
-                        + " would take the balance past "
-                        + decimal(Long.MAX_VALUE).toPlainString()
-                        + " (expected: a smaller amount)"))
-        .onErrorMap(
-            IllegalStateException.class,
-            e ->
-                new GatewayException(
-                    409,
-                    "invalid_request_error",
-                    "reference_conflict",
-                    "reference",
-                    e.getMessage()))
-        .flatMap(
-            repeated -> {
-              if (!repeated) {
-                log.info("Admin {} {} of {} to {}: {}", type, reference, amount, id, note);
-              }
-              // Also on a repeat: an earlier attempt may have failed between the two stores; the
-              // credit's marker keeps Redis from counting it twice.
-              return holds
-                  .credit(id, REFERENCE_PREFIX + type + ":" + reference, amount)
-                  .then(balance(id))
-                  .flatMap(
-                      balance -> {
-                        ObjectNode out = object();
-                        out.put("reference", reference);
-                        out.put("balance", decimal(balance));
-                        out.put("repeated", repeated);
-                        return respond(201, out);
-                      });
-            });
-  }
-
-  /** The balance as reservations see it: Redis when the account is loaded, else PostgreSQL. */
-  private Mono<Long> balance(String id) {
+  /**
+   * A plan restarted now reaches the cached account at once (the renewal script only replaces an
+   * older period, so a plan from the next period, whose start is unchanged, writes nothing); should
+   * this fail, the renewal job applies it, as PostgreSQL marks it pending.
+   */
+  private Mono<Void> restart(AccountRow row, AccountChanges.@Nullable Plan plan) {
+    Instant start = row.periodStartedAt();
+    if (plan == null || start == null) {
+      return Mono.empty();
+    }
     return holds
-        .account(id)
-        .map(AccountState::balance)
-        .switchIfEmpty(existing(id).map(AccountRow::balanceNanos));
+        .renewAllowance(row.id(), start, row.allowanceNanos())
+        .then()
+        .onErrorResume(
+            e -> {
+              log.warn("The new plan of {} reaches Redis with the renewal job", row.id(), e);
+              return Mono.empty();
+            });
   }
 
-  private Mono<AccountRow> existing(String id) {
+  private static AccountChanges.AccountPatch patch(ObjectNode body) {
+    for (String field : body.propertyNames()) {
+      if (!PATCH_FIELDS.contains(field)) {
+        throw GatewayException.badRequest(
+            field, field + ": unknown field (expected: one of " + PATCH_FIELDS + ")");
+      }
+    }
+    AccountChanges.Plan plan = body.has("plan") ? plan(body.get("plan"), true) : null;
+    JsonNode statusNode = body.get("status");
+    AccountStatus status =
+        statusNode == null || statusNode.isNull() ? null : status(requiredText(body, "status"));
+    String name = body.has("name") ? requiredText(body, "name") : null;
+    JsonNode discount = body.get("discount");
+    Long ppm = discount == null || discount.isNull() ? null : discountPpm(discount, "discount");
+    if (status == null && name == null && ppm == null && plan == null) {
+      throw GatewayException.badRequest(
+          null, "Nothing to change (expected: at least one of name, status, discount, plan).");
+    }
+    return new AccountChanges.AccountPatch(name, status, ppm, plan);
+  }
+
+  /**
+   * A plan {@code {"allowance": "20.00", "period": "P1M"}}, in a change also with {@code
+   * "effective": "now"} (restart the period at once) or {@code "next_period"} (the default).
+   */
+  private static AccountChanges.Plan plan(JsonNode plan, boolean change) {
+    if (plan == null || !plan.isObject() || plan.get("allowance") == null) {
+      throw GatewayException.badRequest(
+          "plan", "plan: expected {\"allowance\": \"20.00\", \"period\": \"P1M\"}");
+    }
+    long allowance = amount(plan.get("allowance"), "plan.allowance");
+    String period = requiredText(plan, "period");
+    try {
+      AllowancePeriods.parse(period);
+    } catch (IllegalArgumentException e) {
+      throw GatewayException.badRequest(
+          "plan.period",
+          "plan.period: '"
+              + period
+              + "' (expected: a positive ISO-8601 period such as P1M or P30D)");
+    }
+    String effective = change ? optionalText(plan, "effective") : null;
+    if (effective != null && !effective.equals("now") && !effective.equals("next_period")) {
+      throw GatewayException.badRequest(
+          "plan.effective", "plan.effective: '" + effective + "' (expected: now or next_period)");
+    }
+    return new AccountChanges.Plan(allowance, period, "now".equals(effective));
+  }
+
+  private static final List<String> PATCH_FIELDS = List.of("name", "status", "discount", "plan");
+
+  /**
+   * The owner's deletion ({@link AccountDeletion}), by an admin: every key revoked and forgotten on
+   * every instance first, then the data deleted and the account anonymised, the ledger kept.
+   */
+  Mono<ServerResponse> delete(ServerRequest request) {
+    String id = request.pathVariable("id");
+    return existing(id)
+        .zipWith(audit.admin(request))
+        .flatMap(
+            t ->
+                keys.revokeAllOf(id)
+                    .then(revocations.accountChanged(id))
+                    .then(
+                        deletion.delete(
+                            id,
+                            t.getT2()
+                                .entry(
+                                    "account.delete",
+                                    id,
+                                    Map.of("status", t.getT1().status().wireName()),
+                                    Map.of("status", "deleted"))))
+                    // Again: a lookup between the first eviction and the deletion may have
+                    // cached the account as it was.
+                    .then(revocations.accountChanged(id))
+                    .doOnSuccess(done -> log.info("Account {} deleted by an admin", id)))
+        .then(ServerResponse.noContent().build());
+  }
+
+  Mono<AccountRow> existing(String id) {
     if (!isAccountId(id)) {
       return Mono.error(unknownAccount(id));
     }
@@ -248,7 +292,7 @@ final class AccountsAdminHandler {
     return GatewayException.notFound("No account '" + shown + "'.");
   }
 
-  private static AccountStatus status(String text) {
+  static AccountStatus status(String text) {
     if (text.equals("active")) {
       return AccountStatus.ACTIVE;
     }

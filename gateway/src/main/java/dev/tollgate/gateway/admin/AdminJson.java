@@ -74,6 +74,25 @@ public final class AdminJson {
     }
   }
 
+  /**
+   * As {@link #amount}, with one leading minus sign allowed: {@code "-2.50"} is minus 2.5 units.
+   */
+  public static long signedAmount(JsonNode node, String field) {
+    String text = decimalText(node, field);
+    boolean negative = text.startsWith("-");
+    try {
+      long nanos = Nanos.parse(negative ? text.substring(1) : text);
+      return negative ? -nanos : nanos;
+    } catch (IllegalArgumentException e) {
+      throw GatewayException.badRequest(
+          field,
+          field
+              + ": "
+              + abbreviated(node)
+              + " (expected: a decimal such as \"12.50\" or \"-12.50\", at most 9 decimals)");
+    }
+  }
+
   /** A discount as a fraction from 0 to 1 ({@code 0.15}), in parts per million. */
   public static long discountPpm(JsonNode node, String field) {
     String text = decimalText(node, field);

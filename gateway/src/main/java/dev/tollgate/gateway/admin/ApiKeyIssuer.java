@@ -6,9 +6,11 @@ import static dev.tollgate.gateway.admin.AdminJson.object;
 import static dev.tollgate.gateway.admin.AdminJson.optionalPositiveInt;
 import static dev.tollgate.gateway.admin.AdminJson.optionalText;
 
+import dev.tollgate.billing.accounts.AccountChanges;
 import dev.tollgate.billing.accounts.ApiKeyRepository;
 import dev.tollgate.billing.accounts.ApiKeyRow;
 import dev.tollgate.billing.accounts.ApiKeys;
+import dev.tollgate.billing.accounts.AuditEntry;
 import dev.tollgate.billing.accounts.KeyLimits;
 import dev.tollgate.gateway.api.GatewayException;
 import dev.tollgate.gateway.api.JsonBodies;
@@ -16,8 +18,11 @@ import dev.tollgate.gateway.auth.KeyRevocations;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -36,10 +41,12 @@ public final class ApiKeyIssuer {
 
   private final ApiKeyRepository keys;
   private final KeyRevocations revocations;
+  private final AuditTrail audit;
 
-  public ApiKeyIssuer(ApiKeyRepository keys, KeyRevocations revocations) {
+  public ApiKeyIssuer(ApiKeyRepository keys, KeyRevocations revocations, AuditTrail audit) {
     this.keys = Objects.requireNonNull(keys, "keys");
     this.revocations = Objects.requireNonNull(revocations, "revocations");
+    this.audit = Objects.requireNonNull(audit, "audit");
   }
 
   /**
@@ -48,8 +55,9 @@ public final class ApiKeyIssuer {
    * @return the key as {@link #view} shows it plus {@code "key"}, the secret; fails with a 404 when
    *     the account does not exist or is deleted, with a 400 on a bad field
    */
-  public Mono<ObjectNode> create(String accountId, JsonNode body) {
+  public Mono<ObjectNode> create(String accountId, JsonNode body, AuditEntry.Context by) {
     Objects.requireNonNull(accountId, "accountId");
+    Objects.requireNonNull(by, "by");
     if (!AccountsAdminHandler.isAccountId(accountId)) {
       return Mono.error(AccountsAdminHandler.unknownAccount(accountId));
     }
@@ -64,6 +72,12 @@ public final class ApiKeyIssuer {
                     .onErrorMap(
                         IllegalArgumentException.class,
                         e -> AccountsAdminHandler.unknownAccount(accountId))
+                    .flatMap(
+                        row ->
+                            audit
+                                .record(
+                                    by.entry("key.create", row.id(), Map.of(), auditFields(row)))
+                                .thenReturn(row))
                     .map(
                         row -> {
                           ObjectNode out = view(row);
@@ -77,14 +91,32 @@ public final class ApiKeyIssuer {
    *
    * @return fails with a 404 when there is no such key
    */
-  public Mono<Void> revoke(String keyId) {
+  public Mono<Void> revoke(String keyId, AuditEntry.Context by) {
     Objects.requireNonNull(keyId, "keyId");
+    Objects.requireNonNull(by, "by");
     if (!JsonBodies.isStorable(keyId, JsonBodies.MAX_TEXT_LENGTH)) {
       return Mono.error(GatewayException.notFound("No key with that id."));
     }
     return keys.revokeReturningHash(keyId)
         .switchIfEmpty(Mono.error(() -> GatewayException.notFound("No key '" + keyId + "'.")))
-        .flatMap(revocations::revoked);
+        .flatMap(revocations::revoked)
+        .then(audit.record(by.entry("key.revoke", keyId, Map.of(), Map.of("status", "revoked"))));
+  }
+
+  /** What the trail records of a new key: its account, name and limits, never the secret. */
+  static Map<String, @Nullable Object> auditFields(ApiKeyRow row) {
+    KeyLimits limits = row.limits();
+    Map<String, @Nullable Object> out = new LinkedHashMap<>();
+    out.put("account_id", row.accountId());
+    out.put("prefix", row.prefix());
+    out.put("name", row.name());
+    out.put("spend_cap_nanos", limits.spendCapNanos());
+    out.put("rpm", limits.rpm());
+    out.put("tpm", limits.tpm());
+    out.put("max_concurrent", limits.maxConcurrent());
+    out.put("models", limits.allowedModels());
+    out.put("expires_at", limits.expiresAt());
+    return out;
   }
 
   /** A key as its owner may see it: never the secret or its hash, only the visible prefix. */
@@ -136,16 +168,8 @@ public final class ApiKeyIssuer {
     return at;
   }
 
-  private static KeyLimits limits(@Nullable JsonNode node) {
-    if (node == null || node.isNull()) {
-      return KeyLimits.NONE;
-    }
-    if (!node.isObject()) {
-      throw GatewayException.badRequest("limits", "limits: " + node + " (expected: an object)");
-    }
-    JsonNode spendCap = node.get("spend_cap");
+  private static List<String> models(@Nullable JsonNode modelsNode) {
     List<String> models = new ArrayList<>();
-    JsonNode modelsNode = node.get("models");
     if (modelsNode != null && !modelsNode.isNull()) {
       if (!modelsNode.isArray()) {
         throw GatewayException.badRequest(
@@ -159,6 +183,77 @@ public final class ApiKeyIssuer {
         models.add(AdminJson.text(model, "limits.models"));
       }
     }
+    return models;
+  }
+
+  /**
+   * A change to a key from a request body {@code {"name"?, "limits"?: {...}}}: each field given
+   * replaces the stored one ({@code null} lifts a limit, or clears the name), each field left out
+   * stays. Every field is read here, before anything is written: a bad one is a 400.
+   */
+  static Function<ApiKeyRow, AccountChanges.KeyEdit> edit(JsonNode body) {
+    if (!body.isObject()) {
+      throw GatewayException.badRequest(null, "Expected a JSON object.");
+    }
+    for (String field : body.propertyNames()) {
+      if (!field.equals("name") && !field.equals("limits")) {
+        throw GatewayException.badRequest(
+            field, field + ": unknown field (expected: name or limits)");
+      }
+    }
+    boolean hasName = body.has("name");
+    String name = optionalText(body, "name");
+    JsonNode node = body.get("limits");
+    if (node == null || node.isNull()) {
+      node = object();
+    } else if (!node.isObject()) {
+      throw GatewayException.badRequest("limits", "limits: " + node + " (expected: an object)");
+    }
+    for (String field : node.propertyNames()) {
+      if (!LIMIT_FIELDS.contains(field)) {
+        throw GatewayException.badRequest(
+            "limits." + field,
+            "limits." + field + ": unknown limit (expected: one of " + LIMIT_FIELDS + ")");
+      }
+    }
+    JsonNode limits = node;
+    JsonNode spendCapNode = limits.get("spend_cap");
+    Long spendCap =
+        spendCapNode == null || spendCapNode.isNull()
+            ? null
+            : amount(spendCapNode, "limits.spend_cap");
+    Integer rpm = optionalPositiveInt(limits, "rpm");
+    Integer tpm = optionalPositiveInt(limits, "tpm");
+    Integer maxConcurrent = optionalPositiveInt(limits, "max_concurrent");
+    List<String> models = models(limits.get("models"));
+    String expires = optionalText(limits, "expires_at");
+    Instant expiresAt = expires == null ? null : expiresAt(expires, Instant.now());
+    return old -> {
+      KeyLimits was = old.limits();
+      return new AccountChanges.KeyEdit(
+          hasName ? name : old.name(),
+          new KeyLimits(
+              limits.has("spend_cap") ? spendCap : was.spendCapNanos(),
+              limits.has("rpm") ? rpm : was.rpm(),
+              limits.has("tpm") ? tpm : was.tpm(),
+              limits.has("max_concurrent") ? maxConcurrent : was.maxConcurrent(),
+              limits.has("models") ? models : was.allowedModels(),
+              limits.has("expires_at") ? expiresAt : was.expiresAt()));
+    };
+  }
+
+  private static final List<String> LIMIT_FIELDS =
+      List.of("spend_cap", "rpm", "tpm", "max_concurrent", "models", "expires_at");
+
+  static KeyLimits limits(@Nullable JsonNode node) {
+    if (node == null || node.isNull()) {
+      return KeyLimits.NONE;
+    }
+    if (!node.isObject()) {
+      throw GatewayException.badRequest("limits", "limits: " + node + " (expected: an object)");
+    }
+    JsonNode spendCap = node.get("spend_cap");
+    List<String> models = models(node.get("models"));
     String expires = optionalText(node, "expires_at");
     Instant expiresAt = expires == null ? null : expiresAt(expires, Instant.now());
     return new KeyLimits(

@@ -1,13 +1,17 @@
 package dev.tollgate.gateway.payments;
 
 import dev.tollgate.adapter.Json;
+import dev.tollgate.billing.accounts.AuditEntry;
 import dev.tollgate.billing.accounts.PaymentRepository;
 import dev.tollgate.billing.accounts.PaymentResult;
 import dev.tollgate.billing.accounts.PaymentRow;
 import dev.tollgate.billing.pricing.Nanos;
+import dev.tollgate.gateway.admin.AuditTrail;
 import dev.tollgate.gateway.api.GatewayException;
 import io.r2dbc.spi.R2dbcDataIntegrityViolationException;
 import io.r2dbc.spi.R2dbcException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -46,15 +50,20 @@ public final class PaymentWebhookHandler {
   private final @Nullable WebhookSignature signature;
   private final PaymentRepository payments;
   private final PaymentApplier applier;
+  private final AuditTrail audit;
 
   /**
    * @param signature null when no secret is configured: the endpoint then answers 404
    */
   public PaymentWebhookHandler(
-      @Nullable WebhookSignature signature, PaymentRepository payments, PaymentApplier applier) {
+      @Nullable WebhookSignature signature,
+      PaymentRepository payments,
+      PaymentApplier applier,
+      AuditTrail audit) {
     this.signature = signature;
     this.payments = Objects.requireNonNull(payments, "payments");
     this.applier = Objects.requireNonNull(applier, "applier");
+    this.audit = Objects.requireNonNull(audit, "audit");
   }
 
   public Mono<ServerResponse> handle(ServerRequest request) {
@@ -75,11 +84,11 @@ public final class PaymentWebhookHandler {
               if (!sig.verify(header, body)) {
                 return Mono.error(invalidSignature());
               }
-              return record(PaymentNotice.parse(body));
+              return record(PaymentNotice.parse(body), AuditTrail.webhook(request));
             });
   }
 
-  private Mono<ServerResponse> record(PaymentNotice notice) {
+  private Mono<ServerResponse> record(PaymentNotice notice, AuditEntry.Context by) {
     return Mono.defer(
             () ->
                 payments.record(
@@ -101,12 +110,27 @@ public final class PaymentWebhookHandler {
             e -> balanceOutOfRange(notice))
         .onErrorMap(
             PaymentWebhookHandler::isConflictingRepeat, e -> conflict(notice.transactionId()))
+        .flatMap(result -> result.repeated() ? Mono.just(result) : audited(result, by))
         .flatMap(
             result ->
                 result.payment().refused()
                     ? Mono.error(refused(result.payment(), payments.accountCurrency()))
                     : applyToRedis(result).thenReturn(result))
         .flatMap(PaymentWebhookHandler::answer);
+  }
+
+  /** Records a payment recorded now (not a repeat) in the audit trail; never the signature. */
+  private Mono<PaymentResult> audited(PaymentResult result, AuditEntry.Context by) {
+    PaymentRow payment = result.payment();
+    Map<String, @Nullable Object> after = new LinkedHashMap<>();
+    after.put("transaction_id", payment.providerTransactionId());
+    after.put("status", payment.status());
+    after.put("amount_nanos", payment.amountNanos());
+    after.put("currency", payment.currency());
+    after.put("refused", payment.refused());
+    return audit
+        .record(by.entry("payment.record", payment.accountId(), Map.of(), after))
+        .thenReturn(result);
   }
 
   /** A repeat whose first delivery never reached Redis is applied now; applying is idempotent. */

@@ -4,6 +4,7 @@ import static org.springframework.web.reactive.function.server.RequestPredicates
 
 import dev.tollgate.billing.accounts.PaymentRepository;
 import dev.tollgate.billing.redis.HoldStore;
+import dev.tollgate.gateway.admin.AuditTrail;
 import dev.tollgate.gateway.billing.BillingProperties;
 import dev.tollgate.gateway.config.InvalidConfigurationException;
 import io.r2dbc.pool.ConnectionPool;
@@ -53,13 +54,16 @@ public class PaymentsConfiguration {
 
   @Bean
   RouterFunction<ServerResponse> paymentWebhookRouter(
-      PaymentRepository payments, PaymentApplier applier, PaymentsProperties properties) {
+      PaymentRepository payments,
+      PaymentApplier applier,
+      PaymentsProperties properties,
+      AuditTrail audit) {
     // The Mac is created here, at start-up: its first use may read provider configuration.
     WebhookSignature signature =
         properties.webhookEnabled()
             ? new WebhookSignature(properties.webhookSecret(), Clock.systemUTC())
             : null;
-    PaymentWebhookHandler handler = new PaymentWebhookHandler(signature, payments, applier);
+    PaymentWebhookHandler handler = new PaymentWebhookHandler(signature, payments, applier, audit);
     return RouterFunctions.route(POST("/webhooks/payments"), handler::handle);
   }
 }

@@ -377,6 +377,18 @@ class AccountApiTest {
 
     delete("/v1/keys/" + keyId, jwt, 204);
     models(key, 401);
+    // Both writes are in the audit trail, by the owner's subject, without the secret.
+    assertThat(
+            BillingTestSupport.queryString(
+                "SELECT string_agg(action || ' by ' || actor, ', ' ORDER BY id) FROM audit_log"
+                    + " WHERE target = ?",
+                keyId))
+        .isEqualTo("key.create by owner:" + owner + ", key.revoke by owner:" + owner);
+    assertThat(
+            BillingTestSupport.queryString(
+                "SELECT after::text FROM audit_log WHERE target = ? AND action = 'key.create'",
+                keyId))
+        .doesNotContain(key.substring(12));
     assertThat(get("/v1/keys", jwt, 200).path("data").get(0).path("status").asString())
         .isEqualTo("revoked");
   }
@@ -548,6 +560,10 @@ class AccountApiTest {
             BillingTestSupport.queryLong(
                 "SELECT count(*) FROM usage_events WHERE account_id = ?", id))
         .isZero();
+    assertThat(
+            BillingTestSupport.queryString(
+                "SELECT actor FROM audit_log WHERE target = ? AND action = 'account.delete'", id))
+        .isEqualTo("owner:" + subject);
   }
 
   // --- the rest is as it was ---

@@ -211,7 +211,7 @@ class AdminApiTest {
     error(admin.post().uri(uri), "{\"reference\":\"r\",\"type\":\"credit\"}", 400, "amount");
     error(
         admin.post().uri(uri),
-        "{\"amount\":\"1\",\"reference\":\"r\",\"type\":\"debit\"}",
+        "{\"amount\":\"1\",\"reference\":\"r\",\"type\":\"gift\"}",
         400,
         "type");
     error(admin.post().uri(uri), "{\"amount\":\"1\",\"type\":\"credit\"}", 400, "reference");

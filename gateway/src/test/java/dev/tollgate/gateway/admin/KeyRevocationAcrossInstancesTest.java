@@ -136,6 +136,69 @@ class KeyRevocationAcrossInstancesTest {
         .isNotFound();
   }
 
+  @Test
+  void aKeysLimitChangedOnOneInstanceAppliesOnTheOtherWithinOneSecond() throws Exception {
+    int secondPort = ((WebServerApplicationContext) second).getWebServer().getPort();
+    WebTestClient admin =
+        AdminApiTest.client(port)
+            .mutate()
+            .defaultHeader("Authorization", "Bearer " + AdminApiTest.MASTER_KEY)
+            .build();
+    String account =
+        AdminApiTest.json(
+                admin
+                    .post()
+                    .uri("/admin/accounts")
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue("{\"name\":\"l\",\"owner\":\"o\"}")
+                    .exchange()
+                    .expectStatus()
+                    .isCreated())
+            .path("id")
+            .asString();
+    admin
+        .post()
+        .uri("/admin/accounts/" + account + "/credits")
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue("{\"amount\":\"1\",\"reference\":\"l-" + account + "\",\"type\":\"credit\"}")
+        .exchange()
+        .expectStatus()
+        .isCreated();
+    var created =
+        AdminApiTest.json(
+            admin
+                .post()
+                .uri("/admin/accounts/" + account + "/keys")
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{}")
+                .exchange()
+                .expectStatus()
+                .isCreated());
+    String key = created.path("key").asString();
+    AdminApiTest.chat(secondPort, key, 200);
+    AdminApiTest.chat(secondPort, key, 200); // now from its cache
+
+    admin
+        .patch()
+        .uri("/admin/keys/" + created.path("id").asString())
+        .contentType(MediaType.APPLICATION_JSON)
+        .bodyValue("{\"limits\":{\"models\":[\"another-model\"]}}")
+        .exchange()
+        .expectStatus()
+        .isOk();
+    long changedAt = System.nanoTime();
+
+    int status = 200;
+    while (System.nanoTime() - changedAt < Duration.ofSeconds(1).toNanos()) {
+      status = status(secondPort, key);
+      if (status == 403) {
+        break;
+      }
+      Thread.sleep(20);
+    }
+    assertThat(status).as("the second instance's answer within 1 s of the change").isEqualTo(403);
+  }
+
   private static int status(int port, String key) {
     return AdminApiTest.client(port)
         .post()

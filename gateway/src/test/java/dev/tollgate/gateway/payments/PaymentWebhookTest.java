@@ -99,6 +99,20 @@ class PaymentWebhookTest {
     assertThat(redisBalance(ACCOUNT)).isEqualTo(redisBefore + 12_500_000_000L);
     assertThat(queryLong("SELECT count(*) FROM ledger_entries WHERE reference = ?", tx))
         .isEqualTo(1);
+    // Recorded once in the audit trail, by the webhook, without its signature.
+    assertThat(
+            queryLong(
+                "SELECT count(*) FROM audit_log WHERE actor = 'webhook:payments'"
+                    + " AND action = 'payment.record' AND after->>'transaction_id' = ?",
+                tx))
+        .isEqualTo(1);
+    assertThat(
+            queryLong(
+                "SELECT count(*) FROM audit_log, jsonb_object_keys(after) AS k"
+                    + " WHERE after->>'transaction_id' = ? AND k NOT IN"
+                    + " ('transaction_id', 'status', 'amount_nanos', 'currency', 'refused')",
+                tx))
+        .isZero();
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.tollgate.gateway.account;
+package dev.tollgate.gateway.admin;
 
 import dev.tollgate.gateway.api.GatewayException;
 import java.time.Instant;
@@ -9,18 +9,21 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import reactor.core.publisher.Mono;
 
-/** Reading the account API's query parameters, each refusal a 400 that names the parameter. */
-final class Queries {
+/**
+ * Reading the admin and account APIs' query parameters, each refusal a 400 that names the
+ * parameter.
+ */
+public final class Queries {
 
   /** Rows per page when the request does not say. */
-  static final int DEFAULT_LIMIT = 100;
+  public static final int DEFAULT_LIMIT = 100;
 
   private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
   private static final Instant LATEST = Instant.parse("+10000-01-01T00:00:00Z");
 
   private Queries() {}
 
-  static int limit(ServerRequest request, int max) {
+  public static int limit(ServerRequest request, int max) {
     Optional<String> text = request.queryParam("limit");
     if (text.isEmpty()) {
       return Math.min(DEFAULT_LIMIT, max);
@@ -37,7 +40,7 @@ final class Queries {
         "limit", "limit: '" + text.get() + "' (expected: 1.." + max + ")");
   }
 
-  static @Nullable Instant instant(ServerRequest request, String name) {
+  public static @Nullable Instant instant(ServerRequest request, String name) {
     Optional<String> text = request.queryParam(name);
     if (text.isEmpty() || text.get().isBlank()) {
       return null;
@@ -61,7 +64,7 @@ final class Queries {
   }
 
   /** billing-core refuses bad arguments (a bad cursor, from after to) synchronously: a 400. */
-  static <T> Mono<T> badRequestOnIllegalArgument(Supplier<Mono<T>> call) {
+  public static <T> Mono<T> badRequestOnIllegalArgument(Supplier<Mono<T>> call) {
     Mono<T> mono;
     try {
       mono = call.get();
