@@ -116,8 +116,11 @@ public class KeyLimitsGuard {
                                     admission.holdSlot(streams.lease(), max);
                                     return Mono.just(admission);
                                   }
-                                  admission.finish(0); // used nothing: gives the estimate back
-                                  return Mono.error(RateLimitErrors.tooManyStreams(max));
+                                  // Used nothing: the estimate is back in the bucket before the
+                                  // 429 is, so the client's next request finds it there.
+                                  return admission
+                                      .giveBack(0)
+                                      .then(Mono.error(RateLimitErrors.tooManyStreams(max)));
                                 });
                       });
             });
@@ -190,24 +193,46 @@ public class KeyLimitsGuard {
      * served): gives the slot back and settles the tokens bucket. Never throws, never blocks.
      */
     public void finish(long realTokens) {
+      giveBack(realTokens).subscribe();
+    }
+
+    /**
+     * As {@link #finish}, completing once the slot is back and the tokens bucket is corrected
+     * (failures are logged, never signalled); empty when finished before.
+     */
+    Mono<Void> giveBack(long realTokens) {
       if (!finished.compareAndSet(false, true)) {
-        return;
+        return Mono.empty();
       }
       stopRenewal();
+      Mono<Void> slot = Mono.empty();
       ConcurrencyLimiter limiter = streams;
       if (limiter != null) {
-        limiter
-            .release(keyId, requestId)
-            .subscribe(null, e -> log.warn("Releasing the stream slot of {} failed", requestId, e));
+        slot =
+            limiter
+                .release(keyId, requestId)
+                .then()
+                .onErrorResume(
+                    e -> {
+                      log.warn("Releasing the stream slot of {} failed", requestId, e);
+                      return Mono.empty();
+                    });
       }
+      Mono<Void> bucket = Mono.empty();
       RateLimiter limiterOfRates = rates;
       Integer perMinute = tpm;
       if (limiterOfRates != null && perMinute != null && tokensTaken > 0) {
-        limiterOfRates
-            .addTokens(keyId, perMinute, realTokens - tokensTaken)
-            .subscribe(
-                null, e -> log.warn("Correcting the tokens bucket of {} failed", requestId, e));
+        bucket =
+            limiterOfRates
+                .addTokens(keyId, perMinute, realTokens - tokensTaken)
+                .then()
+                .onErrorResume(
+                    e -> {
+                      log.warn("Correcting the tokens bucket of {} failed", requestId, e);
+                      return Mono.empty();
+                    });
       }
+      return Mono.when(slot, bucket);
     }
 
     private void stopRenewal() {

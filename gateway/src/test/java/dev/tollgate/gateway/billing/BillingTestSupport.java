@@ -7,7 +7,7 @@ import dev.tollgate.billing.redis.BillingKeys;
 import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.gateway.support.RedisTopology;
 import dev.tollgate.gateway.support.TestServices;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisStreamCommands;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -192,7 +192,7 @@ public abstract class BillingTestSupport {
    * flushers' group (lag 0) and acknowledged (nothing pending).
    */
   public static void awaitOutboxFlushed(
-      StatefulRedisConnection<String, String> redis, BillingKeys keys, String accountId)
+      RedisStreamCommands<String, String> redis, BillingKeys keys, String accountId)
       throws InterruptedException {
     String outbox = keys.outbox(keys.bucketOf(accountId));
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -200,7 +200,7 @@ public abstract class BillingTestSupport {
     while (System.nanoTime() < deadline) {
       seen = "";
       boolean flushed = true;
-      for (Object group : redis.sync().xinfoGroups(outbox)) {
+      for (Object group : redis.xinfoGroups(outbox)) {
         List<?> fields = (List<?>) group;
         for (int i = 0; i + 1 < fields.size(); i += 2) {
           String name = String.valueOf(fields.get(i));

@@ -8,8 +8,8 @@ import dev.tollgate.billing.metering.UsageRecord;
 import dev.tollgate.billing.metering.UsageSource;
 import dev.tollgate.billing.redis.BillingKeys;
 import dev.tollgate.gateway.auth.ApiKey;
+import dev.tollgate.gateway.redis.RedisConnections;
 import dev.tollgate.gateway.support.TestServices;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -43,7 +43,7 @@ class CheckpointCadenceTest extends BillingTestSupport {
   }
 
   @Autowired Billing billing;
-  @Autowired StatefulRedisConnection<String, String> redis;
+  @Autowired RedisConnections redis;
   @Autowired BillingKeys keys;
 
   @Test

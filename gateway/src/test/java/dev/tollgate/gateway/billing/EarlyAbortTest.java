@@ -3,9 +3,9 @@ package dev.tollgate.gateway.billing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.billing.redis.BillingKeys;
+import dev.tollgate.gateway.redis.RedisConnections;
 import dev.tollgate.gateway.support.FakeUpstream;
 import dev.tollgate.gateway.support.TestServices;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,7 +46,7 @@ class EarlyAbortTest extends BillingTestSupport {
 
   static final FakeUpstream UPSTREAM = new FakeUpstream();
 
-  @Autowired StatefulRedisConnection<String, String> redis;
+  @Autowired RedisConnections redis;
   @Autowired BillingKeys keys;
 
   @DynamicPropertySource
@@ -164,7 +164,7 @@ class EarlyAbortTest extends BillingTestSupport {
         .isZero();
 
     // After the flush, Redis and PostgreSQL agree to the nano-unit, one row per settled request.
-    awaitOutboxFlushed(redis, keys, ACCOUNT);
+    awaitOutboxFlushed(redis.sync(), keys, ACCOUNT);
     long redisBalance = redisAccount(ACCOUNT).balance();
     long rows = queryLong("SELECT count(*) FROM usage_events WHERE account_id = ?", ACCOUNT);
     long charged =

@@ -151,7 +151,7 @@ class GatewayFaultIT {
    * balance, the ledger's debits = charged, nothing held.
    */
   static long assertMoney(String account, long credits) throws Exception {
-    BillingTestSupport.awaitOutboxFlushed(connection, KEYS, account);
+    BillingTestSupport.awaitOutboxFlushed(connection.sync(), KEYS, account);
     long charged =
         BillingTestSupport.queryLong(
             "SELECT coalesce(sum(charged_nanos), 0) FROM usage_events WHERE account_id = ?",
