@@ -7,7 +7,8 @@ import {
   showSignedIn,
 } from './common.js';
 import { render } from './markdown.js';
-import { completeLogin, startLogin } from './oidc.js';
+import { completeLogin } from './oidc.js';
+import { showSignInForm, wireSignIn } from './signin.js';
 
 const CHATS = 'tollgate.chats';
 const MODEL = 'tollgate.model';
@@ -86,24 +87,10 @@ async function enter() {
 }
 
 function showSignIn(error) {
-  $('app').hidden = true;
-  $('signin').hidden = false;
-  $('signin-error').replaceChildren(error ? explain(error, config) : '');
-  $('api-key').focus();
+  showSignInForm('app', error, config);
 }
 
-$('key-form').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const key = $('api-key').value.trim();
-  if (!key) return;
-  saveAuth({ kind: 'key', key });
-  $('api-key').value = '';
-  await enter();
-});
-
-$('oidc-login').addEventListener('click', () => {
-  startLogin(config.oidc).catch((e) => ($('signin-error').textContent = e.message));
-});
+wireSignIn(() => config, enter);
 
 // --- models ---
 

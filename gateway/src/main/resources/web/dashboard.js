@@ -2,11 +2,12 @@
 // exports, the ledger, and (with the owner's login) the keys.
 
 import {
-  accountBearer, auth, call, el, explain, json, money, pageConfig, saveAuth, showSignedIn,
+  accountBearer, auth, call, el, explain, json, money, pageConfig, showSignedIn,
   when,
 } from './common.js';
 import { copyText } from './markdown.js';
-import { completeLogin, startLogin } from './oidc.js';
+import { completeLogin } from './oidc.js';
+import { showSignInForm, wireSignIn } from './signin.js';
 
 const $ = (id) => document.getElementById(id);
 const SVG = 'http://www.w3.org/2000/svg';
@@ -51,28 +52,14 @@ async function enter() {
 }
 
 function showSignIn(error) {
-  $('main').hidden = true;
-  $('signin').hidden = false;
-  $('signin-error').replaceChildren(error ? explain(error, config) : '');
-  $('api-key').focus();
+  showSignInForm('main', error, config);
 }
 
 function fail(e) {
   $('error').replaceChildren(explain(e, config));
 }
 
-$('key-form').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const key = $('api-key').value.trim();
-  if (!key) return;
-  saveAuth({ kind: 'key', key });
-  $('api-key').value = '';
-  await enter();
-});
-
-$('oidc-login').addEventListener('click', () => {
-  startLogin(config.oidc).catch((e) => ($('signin-error').textContent = e.message));
-});
+wireSignIn(() => config, enter);
 
 // --- the account ---
 
