@@ -2,6 +2,7 @@ package dev.tollgate.gateway.ratelimit;
 
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.TokensInheritanceStrategy;
 import io.github.bucket4j.VerboseResult;
 import io.github.bucket4j.distributed.AsyncBucketProxy;
@@ -15,6 +16,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -44,14 +46,27 @@ public final class RateLimiter {
    * @param prefix the Redis key prefix, like billing's
    */
   public RateLimiter(RedisClusterAsyncCommands<String, byte[]> redis, String prefix) {
+    this(redis, prefix, null);
+  }
+
+  /**
+   * @param clock the time the buckets refill by; {@code null} for Bucket4j's default, the wall
+   *     clock in milliseconds, which every instance shares. Tests pass a clock they move by hand,
+   *     so that what a bucket holds does not depend on how fast the test runs.
+   */
+  RateLimiter(
+      RedisClusterAsyncCommands<String, byte[]> redis, String prefix, @Nullable TimeMeter clock) {
     Objects.requireNonNull(redis, "redis");
     this.prefix = Objects.requireNonNull(prefix, "prefix");
-    this.buckets =
+    var builder =
         new Bucket4jLettuce.LettuceBasedProxyManagerBuilder<>(redisApi(redis))
             .expirationAfterWrite(
-                ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(KEEP_FULL_BUCKET))
-            .build()
-            .asAsync();
+                ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(
+                    KEEP_FULL_BUCKET));
+    if (clock != null) {
+      builder.clientClock(clock);
+    }
+    this.buckets = builder.build().asAsync();
   }
 
   /**

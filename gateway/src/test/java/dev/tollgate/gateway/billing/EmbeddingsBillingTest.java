@@ -96,14 +96,21 @@ class EmbeddingsBillingTest extends BillingTestSupport {
         .block(Duration.ofSeconds(10));
   }
 
-  private long balance() {
+  private long balance() throws InterruptedException {
     AccountState state = holds.account(ACCOUNT).block(Duration.ofSeconds(5));
     if (state == null) { // not loaded into Redis yet: a first request loads it
-      chat(
-              client(port, 1),
-              "{\"model\":\"paid\",\"max_tokens\":1,"
-                  + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
-          .block(Duration.ofSeconds(10));
+      Answer loading =
+          chat(
+                  client(port, 1),
+                  "{\"model\":\"paid\",\"max_tokens\":1,"
+                      + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+              .block(Duration.ofSeconds(10));
+      assertThat(loading).isNotNull();
+      assertThat(loading.status()).as(loading.body()).isEqualTo(200);
+      // That request settles after its answer, asynchronously: read the balance once its charge
+      // is in (its usage event comes from the outbox the settlement wrote), or a later read would
+      // see it taken and the hold gone, as if the request under test had done it.
+      awaitRow(loading.requestId());
       state = redisAccount(ACCOUNT);
     }
     return state.balance();

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.gateway.support.RedisTopology;
 import dev.tollgate.gateway.support.TestServices;
+import io.github.bucket4j.TimeMeter;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,6 +20,10 @@ import reactor.test.StepVerifier;
 /**
  * Against the local Redis, as two gateway instances would use it: two clients, two limiters, one
  * key prefix for this JVM. Calls start on Reactor's non-blocking threads, so BlockHound sees them.
+ *
+ * <p>Both limiters read one clock that moves only when a test moves it: with the wall clock, a
+ * bucket of 1,000 tokens a minute refills 17 tokens a second while a slow (loaded) run goes from
+ * one check to the next, and no exact figure could be asserted.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RateLimiterTest {
@@ -28,6 +34,7 @@ class RateLimiterTest {
   private RedisTopology.Client clientB;
   private RateLimiter limiterA;
   private RateLimiter limiterB;
+  private final ManualClock clock = new ManualClock();
 
   /** Where both instances' Redis is; {@link RateLimiterOnClusterTest} runs these on a cluster. */
   RedisTopology topology() {
@@ -38,8 +45,8 @@ class RateLimiterTest {
   void connect() {
     clientA = topology().connect();
     clientB = topology().connect();
-    limiterA = new RateLimiter(clientA.connections().binary(), TestServices.REDIS_PREFIX);
-    limiterB = new RateLimiter(clientB.connections().binary(), TestServices.REDIS_PREFIX);
+    limiterA = new RateLimiter(clientA.connections().binary(), TestServices.REDIS_PREFIX, clock);
+    limiterB = new RateLimiter(clientB.connections().binary(), TestServices.REDIS_PREFIX, clock);
   }
 
   @AfterAll
@@ -65,13 +72,9 @@ class RateLimiterTest {
               Decision sixth = decisions.get(5);
               assertThat(sixth.allowed()).isFalse();
               assertThat(sixth.remaining()).isZero();
-              // one request comes back every 12 s
-              assertThat(sixth.retryAfter())
-                  .isGreaterThan(Duration.ofSeconds(11))
-                  .isLessThanOrEqualTo(Duration.ofSeconds(12));
-              assertThat(sixth.resetAfter())
-                  .isGreaterThan(Duration.ofSeconds(59))
-                  .isLessThanOrEqualTo(Duration.ofMinutes(1));
+              // one request comes back every 12 s; the clock did not move, so all five are due
+              assertThat(sixth.retryAfter()).isEqualTo(Duration.ofSeconds(12));
+              assertThat(sixth.resetAfter()).isEqualTo(Duration.ofMinutes(1));
             })
         .expectComplete()
         .verify(TIMEOUT);
@@ -93,15 +96,13 @@ class RateLimiterTest {
         .assertNext(
             d -> {
               assertThat(d.allowed()).isFalse();
-              assertThat(d.remaining()).isBetween(400L, 401L);
-              // 100 missing tokens at 1000 a minute: about 6 s
-              assertThat(d.retryAfter())
-                  .isGreaterThan(Duration.ofSeconds(5))
-                  .isLessThanOrEqualTo(Duration.ofSeconds(6));
+              assertThat(d.remaining()).isEqualTo(400);
+              // 100 missing tokens at 1000 a minute
+              assertThat(d.retryAfter()).isEqualTo(Duration.ofSeconds(6));
             })
         .expectComplete()
         .verify(TIMEOUT);
-    // the request used 900 tokens more than its estimate: taken, though only ~400 were left
+    // the request used 900 tokens more than its estimate: taken, though only 400 were left
     StepVerifier.create(onEventLoop(limiterB.addTokens(key, 1000, 900)))
         .expectComplete()
         .verify(TIMEOUT);
@@ -110,17 +111,33 @@ class RateLimiterTest {
             d -> {
               assertThat(d.allowed()).isFalse();
               assertThat(d.remaining()).isZero();
-              // a debt of ~500 tokens to pay back first: about 30 s
-              assertThat(d.retryAfter())
-                  .isGreaterThan(Duration.ofSeconds(29))
-                  .isLessThanOrEqualTo(Duration.ofSeconds(31));
+              // a debt of 500 tokens to pay back, and then the one asked for: 501 tokens
+              assertThat(d.retryAfter()).isEqualTo(Duration.ofMillis(30_060));
+            })
+        .expectComplete()
+        .verify(TIMEOUT);
+    clock.advance(Duration.ofMillis(30_059));
+    StepVerifier.create(onEventLoop(limiterA.tokens(key, 1000, 1)))
+        .assertNext(d -> assertThat(d.allowed()).as("a millisecond early").isFalse())
+        .expectComplete()
+        .verify(TIMEOUT);
+    clock.advance(Duration.ofMillis(1));
+    StepVerifier.create(onEventLoop(limiterA.tokens(key, 1000, 1)))
+        .assertNext(
+            d -> {
+              assertThat(d.allowed()).isTrue();
+              assertThat(d.remaining()).isZero();
             })
         .expectComplete()
         .verify(TIMEOUT);
     // an estimate that was too high gives the difference back
     StepVerifier.create(
             onEventLoop(limiterA.addTokens(key, 1000, -800).then(limiterA.tokens(key, 1000, 250))))
-        .assertNext(d -> assertThat(d.allowed()).isTrue())
+        .assertNext(
+            d -> {
+              assertThat(d.allowed()).isTrue();
+              assertThat(d.remaining()).isEqualTo(550);
+            })
         .expectComplete()
         .verify(TIMEOUT);
   }
@@ -204,5 +221,27 @@ class RateLimiterTest {
 
   private static String newKey() {
     return "key-" + UUID.randomUUID();
+  }
+
+  /**
+   * Bucket4j's clock for both limiters: the wall clock when the test class started, moved only by
+   * {@link #advance}. Wall-clock based, as the default clock of a shared bucket is.
+   */
+  private static final class ManualClock implements TimeMeter {
+    private final AtomicLong nanos = new AtomicLong(System.currentTimeMillis() * 1_000_000L);
+
+    @Override
+    public long currentTimeNanos() {
+      return nanos.get();
+    }
+
+    @Override
+    public boolean isWallClockBased() {
+      return true;
+    }
+
+    void advance(Duration by) {
+      nanos.addAndGet(by.toNanos());
+    }
   }
 }
