@@ -49,6 +49,7 @@ class BillingReshardOnClusterIT extends BillingTestSupport {
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry registry) {
     billingProperties(registry, ACCOUNT);
+    BillingTraffic.holdProperties(registry);
     // Set with the local Redis's URL: the cluster wins, as in Spring Boot.
     registry.add("spring.data.redis.cluster.nodes", () -> cluster().nodes());
   }
@@ -105,7 +106,8 @@ class BillingReshardOnClusterIT extends BillingTestSupport {
         BillingFailoverOnClusterIT.millis(moved - moving),
         during);
 
-    BillingTraffic.assertEachOkChargedOnce(this, redis, keys, ACCOUNT, INITIAL, ok);
+    long reaped = BillingTraffic.assertEachOkChargedOnce(this, redis, keys, ACCOUNT, INITIAL, ok);
+    log.info("reshard: {} holds of refused requests ended by the reaper, charging nothing", reaped);
     // ASK and MOVED are followed: a request is refused only while the slot's keys are split
     // between the two masters and its script names keys on both sides (TRYAGAIN: the reserve is
     // not retried; the settle is, with its back-off), never before or after the move.

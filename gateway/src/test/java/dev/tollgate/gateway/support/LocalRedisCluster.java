@@ -136,11 +136,30 @@ public final class LocalRedisCluster implements AutoCloseable {
     return run(command);
   }
 
-  /** The port of the master that serves {@code slot} now, from {@code CLUSTER NODES}. */
+  /**
+   * The port of the master that serves {@code slot} now, from {@code CLUSTER NODES} of a node still
+   * running; a master marked failed serves nothing.
+   */
   public int portOfSlot(int slot) {
-    for (String line : cli("CLUSTER", "NODES").split("\n")) {
+    return portOfSlot(slot, cli("CLUSTER", "NODES"));
+  }
+
+  /**
+   * As {@link #portOfSlot(int)}, as the node on {@code viewPort} sees it (nodes learn of a failover
+   * or a moved slot from each other, not all at once).
+   */
+  public int portOfSlotSeenBy(int viewPort, int slot) {
+    return portOfSlot(slot, cli(viewPort, "CLUSTER", "NODES"));
+  }
+
+  private static int portOfSlot(int slot, String clusterNodes) {
+    for (String line : clusterNodes.split("\n")) {
       String[] fields = line.trim().split(" ");
-      if (fields.length < 9 || !fields[2].contains("master") || fields[2].contains("fail")) {
+      if (fields.length < 9) {
+        continue;
+      }
+      List<String> flags = List.of(fields[2].split(","));
+      if (!flags.contains("master") || flags.contains("fail")) {
         continue;
       }
       for (int i = 8; i < fields.length; i++) {
