@@ -31,5 +31,13 @@ public final class TestBlockHoundIntegration implements BlockHoundIntegration {
     // not list it yet; like Lettuce's SharedLock above, a library-internal lock, not our code.
     builder.allowBlockingCallsInside(
         "io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "tryExpandMagazines");
+    // Lettuce's cluster connection provider guards its slot-to-connection table with a lock held
+    // for an array read or write; after a topology change (a failover, a slot moved) several event
+    // loops look up a slot's new connection at once and one parks briefly
+    // (BillingReshardOnClusterIT).
+    builder.allowBlockingCallsInside(
+        "io.lettuce.core.cluster.PooledClusterConnectionProvider", "getWriteConnection");
+    builder.allowBlockingCallsInside(
+        "io.lettuce.core.cluster.PooledClusterConnectionProvider", "lambda$getWriteConnection$1");
   }
 }
