@@ -2,6 +2,7 @@ package dev.tollgate.gateway.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.gateway.route.RoutingConfiguration;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -12,13 +13,13 @@ class ConfigurationValidationTest {
 
   @EnableConfigurationProperties({
     GatewayProperties.class,
-    dev.tollgate.gateway.billing.BillingProperties.class
+    dev.tollgate.gateway.config.BillingProperties.class
   })
   static class Props {}
 
   private final ApplicationContextRunner runner =
       new ApplicationContextRunner()
-          .withUserConfiguration(Props.class, GatewayConfiguration.class)
+          .withUserConfiguration(Props.class, RoutingConfiguration.class)
           .withPropertyValues(
               "gateway.dev-keys[0]=sk-gw-test-0123456789abcdef",
               "gateway.providers.local.type=mock",

@@ -3,6 +3,7 @@ package dev.tollgate.gateway.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tollgate.gateway.route.RoutingConfiguration;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
 import io.r2dbc.spi.ConnectionFactories;
@@ -67,14 +68,14 @@ class SizingConfigurationTest {
 
   @EnableConfigurationProperties({
     GatewayProperties.class,
-    dev.tollgate.gateway.billing.BillingProperties.class
+    dev.tollgate.gateway.config.BillingProperties.class
   })
   static class Props {}
 
   @Test
   void gatewayUpstreamMaxConnectionsIsEveryProvidersDefault() {
     new ApplicationContextRunner()
-        .withUserConfiguration(Props.class, GatewayConfiguration.class)
+        .withUserConfiguration(Props.class, RoutingConfiguration.class)
         .withPropertyValues(
             "gateway.dev-keys[0]=sk-gw-test-0123456789abcdef",
             "gateway.providers.up.type=openai",

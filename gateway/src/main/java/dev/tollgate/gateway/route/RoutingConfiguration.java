@@ -1,17 +1,13 @@
-package dev.tollgate.gateway.config;
+package dev.tollgate.gateway.route;
 
 import dev.tollgate.adapter.ProviderSpec;
 import dev.tollgate.adapter.tokens.TokenEstimator;
 import dev.tollgate.gateway.auth.DevKeyStore;
-import dev.tollgate.gateway.billing.BillingProperties;
+import dev.tollgate.gateway.config.BillingProperties;
+import dev.tollgate.gateway.config.GatewayProperties;
 import dev.tollgate.gateway.config.GatewayProperties.Price;
 import dev.tollgate.gateway.config.GatewayProperties.Provider;
-import dev.tollgate.gateway.route.CircuitBreaker;
-import dev.tollgate.gateway.route.ModelCatalog;
-import dev.tollgate.gateway.route.ModelRoute;
-import dev.tollgate.gateway.route.ProviderRegistry;
-import dev.tollgate.gateway.route.Router;
-import dev.tollgate.gateway.route.RoutingSettings;
+import dev.tollgate.gateway.config.InvalidConfigurationException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.math.BigDecimal;
@@ -31,9 +27,9 @@ import org.springframework.context.annotation.Configuration;
  * start-up with an {@link InvalidConfigurationException} that names it.
  */
 @Configuration(proxyBeanMethods = false)
-public class GatewayConfiguration {
+public class RoutingConfiguration {
 
-  private static final Logger log = LoggerFactory.getLogger(GatewayConfiguration.class);
+  private static final Logger log = LoggerFactory.getLogger(RoutingConfiguration.class);
 
   @Bean
   TokenEstimator tokenEstimator() {
