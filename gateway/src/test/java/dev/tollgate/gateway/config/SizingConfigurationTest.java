@@ -66,10 +66,7 @@ class SizingConfigurationTest {
         .hasMessage("spring.r2dbc.pool.initial-size: 20 (expected: 0..10)");
   }
 
-  @EnableConfigurationProperties({
-    GatewayProperties.class,
-    dev.tollgate.gateway.config.BillingProperties.class
-  })
+  @EnableConfigurationProperties({GatewayProperties.class, BillingProperties.class})
   static class Props {}
 
   @Test
