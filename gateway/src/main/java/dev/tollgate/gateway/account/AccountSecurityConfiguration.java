@@ -1,7 +1,8 @@
 package dev.tollgate.gateway.account;
 
 import dev.tollgate.gateway.admin.AdminCredentials;
-import dev.tollgate.gateway.api.GatewayException;
+import dev.tollgate.gateway.error.GatewayException;
+import dev.tollgate.gateway.web.AccountPaths;
 import dev.tollgate.gateway.web.RequestPaths;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;

@@ -9,7 +9,7 @@ import dev.tollgate.billing.accounts.Page;
 import dev.tollgate.billing.accounts.UsageQueries;
 import dev.tollgate.billing.accounts.UsageRow;
 import dev.tollgate.gateway.admin.Queries;
-import dev.tollgate.gateway.api.GatewayException;
+import dev.tollgate.gateway.error.GatewayException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Objects;

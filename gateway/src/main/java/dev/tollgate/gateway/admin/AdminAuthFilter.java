@@ -1,6 +1,6 @@
 package dev.tollgate.gateway.admin;
 
-import dev.tollgate.gateway.api.GatewayException;
+import dev.tollgate.gateway.error.GatewayException;
 import dev.tollgate.gateway.web.RequestPaths;
 import java.util.Objects;
 import org.springframework.beans.factory.ObjectProvider;

@@ -2,8 +2,8 @@ package dev.tollgate.gateway.admin;
 
 import dev.tollgate.adapter.Json;
 import dev.tollgate.billing.pricing.Nanos;
-import dev.tollgate.gateway.api.GatewayException;
-import dev.tollgate.gateway.api.JsonBodies;
+import dev.tollgate.gateway.error.GatewayException;
+import dev.tollgate.gateway.json.JsonBodies;
 import dev.tollgate.gateway.relay.UsageCost;
 import java.math.BigDecimal;
 import org.jspecify.annotations.Nullable;

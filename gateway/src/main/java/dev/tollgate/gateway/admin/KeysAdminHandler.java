@@ -3,9 +3,9 @@ package dev.tollgate.gateway.admin;
 import static dev.tollgate.gateway.admin.AdminJson.respond;
 
 import dev.tollgate.billing.accounts.AccountChanges;
-import dev.tollgate.gateway.api.GatewayException;
-import dev.tollgate.gateway.api.JsonBodies;
 import dev.tollgate.gateway.auth.KeyRevocations;
+import dev.tollgate.gateway.error.GatewayException;
+import dev.tollgate.gateway.json.JsonBodies;
 import java.util.Objects;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;

@@ -1,6 +1,6 @@
 package dev.tollgate.gateway.admin;
 
-import dev.tollgate.gateway.api.GatewayException;
+import dev.tollgate.gateway.error.GatewayException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;

@@ -1,6 +1,9 @@
 package dev.tollgate.gateway.api;
 
 import dev.tollgate.gateway.config.GatewayProperties;
+import dev.tollgate.gateway.json.JsonBodies;
+import dev.tollgate.gateway.pipeline.ChatPipeline;
+import dev.tollgate.gateway.pipeline.ChatRequests;
 import java.time.Instant;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.server.ServerRequest;

@@ -3,6 +3,7 @@ package dev.tollgate.gateway.api;
 import dev.tollgate.adapter.Json;
 import dev.tollgate.gateway.auth.ApiKeyAuthFilter;
 import dev.tollgate.gateway.billing.GenerationRepository;
+import dev.tollgate.gateway.error.GatewayException;
 import dev.tollgate.gateway.relay.UsageCost;
 import java.util.Map;
 import org.springframework.http.MediaType;

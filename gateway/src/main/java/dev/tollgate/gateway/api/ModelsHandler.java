@@ -1,8 +1,8 @@
 package dev.tollgate.gateway.api;
 
 import dev.tollgate.adapter.Json;
-import dev.tollgate.gateway.billing.BillingProperties;
 import dev.tollgate.gateway.billing.PriceBook;
+import dev.tollgate.gateway.config.BillingProperties;
 import dev.tollgate.gateway.config.GatewayProperties;
 import dev.tollgate.gateway.config.GatewayProperties.Model;
 import dev.tollgate.gateway.route.ModelCatalog;

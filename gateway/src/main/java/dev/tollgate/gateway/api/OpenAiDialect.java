@@ -3,6 +3,7 @@ package dev.tollgate.gateway.api;
 import dev.tollgate.adapter.TokenUsage;
 import dev.tollgate.adapter.UpstreamResponse;
 import dev.tollgate.gateway.billing.Tab;
+import dev.tollgate.gateway.pipeline.ClientDialect;
 import dev.tollgate.gateway.relay.OpenAiStreamEncoder;
 import dev.tollgate.gateway.relay.RequestMeter;
 import dev.tollgate.gateway.relay.StreamEncoder;

@@ -1,6 +1,9 @@
 package dev.tollgate.gateway.api;
 
 import dev.tollgate.adapter.UpstreamException;
+import dev.tollgate.gateway.error.AnthropicErrors;
+import dev.tollgate.gateway.error.GatewayException;
+import dev.tollgate.gateway.error.OpenAiErrors;
 import dev.tollgate.gateway.web.AllowedMethods;
 import dev.tollgate.gateway.web.RequestIds;
 import dev.tollgate.gateway.web.RequestPaths;

@@ -1,7 +1,7 @@
 package dev.tollgate.gateway.auth;
 
-import dev.tollgate.gateway.account.AccountPaths;
-import dev.tollgate.gateway.api.GatewayException;
+import dev.tollgate.gateway.error.GatewayException;
+import dev.tollgate.gateway.web.AccountPaths;
 import dev.tollgate.gateway.web.RequestPaths;
 import java.time.Duration;
 import java.util.Objects;

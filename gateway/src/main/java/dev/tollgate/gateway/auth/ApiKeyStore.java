@@ -10,8 +10,8 @@ public interface ApiKeyStore {
 
   /**
    * The key; empty when the presented secret is not a usable key (unknown, revoked, expired). May
-   * fail with a {@link dev.tollgate.gateway.api.GatewayException} that says why the key may not be
-   * used, e.g. its account is suspended.
+   * fail with a {@link dev.tollgate.gateway.error.GatewayException} that says why the key may not
+   * be used, e.g. its account is suspended.
    */
   Mono<ApiKey> find(String presentedSecret);
 }

@@ -7,7 +7,7 @@ import dev.tollgate.billing.accounts.ApiKeys;
 import dev.tollgate.billing.ledger.AccountRepository;
 import dev.tollgate.billing.ledger.AccountRow;
 import dev.tollgate.billing.ledger.AccountStatus;
-import dev.tollgate.gateway.api.GatewayException;
+import dev.tollgate.gateway.error.GatewayException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;

@@ -2,7 +2,7 @@ package dev.tollgate.gateway.auth;
 
 import dev.tollgate.billing.accounts.ApiKeyRepository;
 import dev.tollgate.billing.ledger.AccountRepository;
-import dev.tollgate.gateway.billing.BillingProperties;
+import dev.tollgate.gateway.config.BillingProperties;
 import dev.tollgate.gateway.redis.RedisConnections;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Clock;

@@ -1,6 +1,7 @@
 package dev.tollgate.gateway.billing;
 
 import dev.tollgate.billing.allowance.AllowanceRenewer;
+import dev.tollgate.gateway.config.BillingProperties;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;

@@ -8,6 +8,7 @@ import dev.tollgate.billing.ledger.Migrations;
 import dev.tollgate.billing.ledger.OutboxFlusher;
 import dev.tollgate.billing.redis.BillingKeys;
 import dev.tollgate.billing.redis.HoldStore;
+import dev.tollgate.gateway.config.BillingProperties;
 import dev.tollgate.gateway.config.GatewayProperties;
 import dev.tollgate.gateway.config.R2dbcPoolProperties;
 import dev.tollgate.gateway.redis.RedisConnections;

@@ -6,6 +6,7 @@ import dev.tollgate.billing.ledger.AccountStatus;
 import dev.tollgate.billing.ledger.OutboxFlusher;
 import dev.tollgate.billing.pricing.Nanos;
 import dev.tollgate.billing.redis.HoldStore;
+import dev.tollgate.gateway.config.BillingProperties;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;

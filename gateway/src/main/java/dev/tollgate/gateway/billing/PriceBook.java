@@ -42,7 +42,7 @@ public final class PriceBook {
     for (int i = 0; i < models.size(); i++) {
       Model model = models.get(i);
       if (model.id() == null) {
-        continue; // reported by GatewayConfiguration
+        continue; // reported by RoutingConfiguration
       }
       String at = "gateway.models[" + i + "]";
       Price p = model.price();

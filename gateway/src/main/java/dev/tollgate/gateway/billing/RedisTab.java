@@ -5,6 +5,7 @@ import dev.tollgate.billing.metering.UsageRecord;
 import dev.tollgate.billing.pricing.ModelPrice;
 import dev.tollgate.billing.redis.Charge;
 import dev.tollgate.billing.redis.HoldStore;
+import dev.tollgate.gateway.config.BillingProperties;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisException;
 import java.time.Duration;

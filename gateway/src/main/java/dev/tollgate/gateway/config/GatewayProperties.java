@@ -12,7 +12,8 @@ import org.springframework.util.unit.DataSize;
 
 /**
  * Everything under {@code gateway.*}. These names are user-facing API: keep them. Checked at
- * start-up by {@link GatewayConfiguration}; a bad value stops start-up with a message naming it.
+ * start-up by {@code route.RoutingConfiguration}; a bad value stops start-up with a message naming
+ * it.
  *
  * @param providers upstream providers by name
  * @param models the models clients may ask for

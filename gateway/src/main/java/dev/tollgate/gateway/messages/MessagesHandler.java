@@ -1,8 +1,8 @@
 package dev.tollgate.gateway.messages;
 
-import dev.tollgate.gateway.api.ChatPipeline;
-import dev.tollgate.gateway.api.JsonBodies;
 import dev.tollgate.gateway.config.GatewayProperties;
+import dev.tollgate.gateway.json.JsonBodies;
+import dev.tollgate.gateway.pipeline.ChatPipeline;
 import dev.tollgate.gateway.web.RequestIds;
 import java.time.Instant;
 import org.springframework.stereotype.Component;

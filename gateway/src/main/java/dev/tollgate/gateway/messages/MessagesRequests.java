@@ -1,8 +1,8 @@
 package dev.tollgate.gateway.messages;
 
-import dev.tollgate.gateway.api.ChatRequests;
-import dev.tollgate.gateway.api.GatewayException;
-import dev.tollgate.gateway.api.JsonBodies;
+import dev.tollgate.gateway.error.GatewayException;
+import dev.tollgate.gateway.json.JsonBodies;
+import dev.tollgate.gateway.pipeline.ChatRequests;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 

@@ -7,7 +7,7 @@ import dev.tollgate.billing.accounts.PaymentResult;
 import dev.tollgate.billing.accounts.PaymentRow;
 import dev.tollgate.billing.pricing.Nanos;
 import dev.tollgate.gateway.admin.AuditTrail;
-import dev.tollgate.gateway.api.GatewayException;
+import dev.tollgate.gateway.error.GatewayException;
 import io.r2dbc.spi.R2dbcDataIntegrityViolationException;
 import io.r2dbc.spi.R2dbcException;
 import java.util.LinkedHashMap;

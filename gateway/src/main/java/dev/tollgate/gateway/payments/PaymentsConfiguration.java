@@ -5,7 +5,7 @@ import static org.springframework.web.reactive.function.server.RequestPredicates
 import dev.tollgate.billing.accounts.PaymentRepository;
 import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.gateway.admin.AuditTrail;
-import dev.tollgate.gateway.billing.BillingProperties;
+import dev.tollgate.gateway.config.BillingProperties;
 import dev.tollgate.gateway.config.InvalidConfigurationException;
 import io.r2dbc.pool.ConnectionPool;
 import java.time.Clock;

@@ -1,8 +1,8 @@
 package dev.tollgate.gateway.ratelimit;
 
 import dev.tollgate.billing.accounts.KeyLimits;
-import dev.tollgate.gateway.api.GatewayException;
 import dev.tollgate.gateway.auth.ApiKey;
+import dev.tollgate.gateway.error.GatewayException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;

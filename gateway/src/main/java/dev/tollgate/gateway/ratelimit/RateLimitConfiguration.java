@@ -1,6 +1,6 @@
 package dev.tollgate.gateway.ratelimit;
 
-import dev.tollgate.gateway.billing.BillingProperties;
+import dev.tollgate.gateway.config.BillingProperties;
 import dev.tollgate.gateway.config.GatewayProperties;
 import dev.tollgate.gateway.redis.RedisConnections;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.tollgate.gateway.ratelimit;
 
-import dev.tollgate.gateway.api.GatewayException;
+import dev.tollgate.gateway.error.GatewayException;
 import java.util.Objects;
 
 /**

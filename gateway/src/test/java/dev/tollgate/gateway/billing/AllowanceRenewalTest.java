@@ -9,6 +9,7 @@ import dev.tollgate.billing.ledger.AccountRepository;
 import dev.tollgate.billing.ledger.AccountRow;
 import dev.tollgate.billing.ledger.OutboxFlusher;
 import dev.tollgate.billing.redis.BillingKeys;
+import dev.tollgate.gateway.config.BillingProperties;
 import dev.tollgate.gateway.redis.RedisConnections;
 import dev.tollgate.gateway.support.TestServices;
 import java.time.Duration;

@@ -2,6 +2,8 @@ package dev.tollgate.gateway.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.gateway.auth.DevKeysConfiguration;
+import dev.tollgate.gateway.route.RoutingConfiguration;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -10,15 +12,13 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 /** Bad configuration stops start-up with a message that names the bad value. */
 class ConfigurationValidationTest {
 
-  @EnableConfigurationProperties({
-    GatewayProperties.class,
-    dev.tollgate.gateway.billing.BillingProperties.class
-  })
+  @EnableConfigurationProperties({GatewayProperties.class, BillingProperties.class})
   static class Props {}
 
   private final ApplicationContextRunner runner =
       new ApplicationContextRunner()
-          .withUserConfiguration(Props.class, GatewayConfiguration.class)
+          .withUserConfiguration(
+              Props.class, RoutingConfiguration.class, DevKeysConfiguration.class)
           .withPropertyValues(
               "gateway.dev-keys[0]=sk-gw-test-0123456789abcdef",
               "gateway.providers.local.type=mock",

@@ -3,6 +3,7 @@ package dev.tollgate.gateway.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tollgate.gateway.route.RoutingConfiguration;
 import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
 import io.r2dbc.spi.ConnectionFactories;
@@ -65,16 +66,13 @@ class SizingConfigurationTest {
         .hasMessage("spring.r2dbc.pool.initial-size: 20 (expected: 0..10)");
   }
 
-  @EnableConfigurationProperties({
-    GatewayProperties.class,
-    dev.tollgate.gateway.billing.BillingProperties.class
-  })
+  @EnableConfigurationProperties({GatewayProperties.class, BillingProperties.class})
   static class Props {}
 
   @Test
   void gatewayUpstreamMaxConnectionsIsEveryProvidersDefault() {
     new ApplicationContextRunner()
-        .withUserConfiguration(Props.class, GatewayConfiguration.class)
+        .withUserConfiguration(Props.class, RoutingConfiguration.class)
         .withPropertyValues(
             "gateway.dev-keys[0]=sk-gw-test-0123456789abcdef",
             "gateway.providers.up.type=openai",

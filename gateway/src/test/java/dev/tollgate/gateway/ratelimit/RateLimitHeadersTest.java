@@ -3,7 +3,7 @@ package dev.tollgate.gateway.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
-import dev.tollgate.gateway.api.GatewayException;
+import dev.tollgate.gateway.error.GatewayException;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -1,10 +1,10 @@
-package dev.tollgate.gateway.api;
+package dev.tollgate.gateway.error;
 
 import org.jspecify.annotations.Nullable;
 
 /**
  * A request the gateway refuses, with everything the OpenAI error shape needs. Thrown (as an error
- * signal) anywhere on the request path; {@link OpenAiErrorHandler} writes it.
+ * signal) anywhere on the request path; {@code api.OpenAiErrorHandler} writes it.
  */
 public final class GatewayException extends RuntimeException {
 

@@ -1,4 +1,4 @@
-package dev.tollgate.gateway.api;
+package dev.tollgate.gateway.error;
 
 import dev.tollgate.adapter.Json;
 import dev.tollgate.adapter.UpstreamException;

@@ -1,4 +1,4 @@
-package dev.tollgate.gateway.api;
+package dev.tollgate.gateway.pipeline;
 
 import dev.tollgate.adapter.tokens.TokenEstimator;
 import dev.tollgate.billing.metering.UsageRecord;
@@ -30,7 +30,7 @@ import reactor.netty.http.server.HttpServerResponse;
  * response and bill at its model's price.
  */
 @Component
-final class PaidCalls {
+public final class PaidCalls {
 
   private final TokenEstimator estimator;
   private final Billing billing;
@@ -50,7 +50,7 @@ final class PaidCalls {
    *
    * @param usedTokens the tokens of the finished request that count against the key's TPM
    */
-  <T> Mono<T> open(
+  public <T> Mono<T> open(
       ServerWebExchange exchange,
       TabRequest tabRequest,
       long limitTokens,
@@ -146,12 +146,12 @@ final class PaidCalls {
    * The call of a request answered whole, made unless the request was abandoned before it began
    * (then empty: nobody waits for it).
    */
-  static <T> Mono<T> started(RequestMeter meter, Supplier<Mono<T>> call) {
+  public static <T> Mono<T> started(RequestMeter meter, Supplier<Mono<T>> call) {
     return Mono.defer(() -> meter.start() ? call.get() : Mono.empty());
   }
 
   /** Once a deployment answers: name it in the response and bill at its model's price. */
-  static Router.Listener servedBy(ServerWebExchange exchange, Tab tab, RequestMeter meter) {
+  public static Router.Listener servedBy(ServerWebExchange exchange, Tab tab, RequestMeter meter) {
     return deployment -> {
       tab.serveAs(deployment.modelId());
       meter.servedBy(deployment.modelId(), deployment.provider());

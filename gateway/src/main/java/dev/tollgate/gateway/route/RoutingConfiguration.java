@@ -1,17 +1,11 @@
-package dev.tollgate.gateway.config;
+package dev.tollgate.gateway.route;
 
 import dev.tollgate.adapter.ProviderSpec;
 import dev.tollgate.adapter.tokens.TokenEstimator;
-import dev.tollgate.gateway.auth.DevKeyStore;
-import dev.tollgate.gateway.billing.BillingProperties;
+import dev.tollgate.gateway.config.GatewayProperties;
 import dev.tollgate.gateway.config.GatewayProperties.Price;
 import dev.tollgate.gateway.config.GatewayProperties.Provider;
-import dev.tollgate.gateway.route.CircuitBreaker;
-import dev.tollgate.gateway.route.ModelCatalog;
-import dev.tollgate.gateway.route.ModelRoute;
-import dev.tollgate.gateway.route.ProviderRegistry;
-import dev.tollgate.gateway.route.Router;
-import dev.tollgate.gateway.route.RoutingSettings;
+import dev.tollgate.gateway.config.InvalidConfigurationException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.math.BigDecimal;
@@ -20,20 +14,17 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Checks {@code gateway.*} at start-up and builds the routing table from it. Every bad value stops
+ * Checks the routing part of {@code gateway.*} (providers, models, prices, {@code
+ * gateway.routing.*}) at start-up and builds the routing table from it. Every bad value stops
  * start-up with an {@link InvalidConfigurationException} that names it.
  */
 @Configuration(proxyBeanMethods = false)
-public class GatewayConfiguration {
-
-  private static final Logger log = LoggerFactory.getLogger(GatewayConfiguration.class);
+public class RoutingConfiguration {
 
   @Bean
   TokenEstimator tokenEstimator() {
@@ -43,29 +34,6 @@ public class GatewayConfiguration {
   @Bean
   ProviderRegistry providerRegistry() {
     return new ProviderRegistry();
-  }
-
-  /** The dev keys; with billing on, {@code auth.CachingKeyStore} serves them and stored keys. */
-  @Bean
-  DevKeyStore devKeyStore(GatewayProperties properties, BillingProperties billing) {
-    List<String> keys = properties.devKeys();
-    for (int i = 0; i < keys.size(); i++) {
-      String key = keys.get(i);
-      if (key == null || key.isBlank() || key.length() < DevKeyStore.MIN_LENGTH) {
-        throw new InvalidConfigurationException(
-            "gateway.dev-keys[%d]: %d characters (expected: at least %d)"
-                .formatted(i, key == null ? 0 : key.length(), DevKeyStore.MIN_LENGTH));
-      }
-    }
-    if (keys.isEmpty()) {
-      String generated = DevKeyStore.generate();
-      log.info(
-          "No gateway.dev-keys configured: this run accepts the generated development key {}"
-              + " (set gateway.dev-keys to choose your own)",
-          generated);
-      keys = List.of(generated);
-    }
-    return DevKeyStore.of(keys, billing.demo().id());
   }
 
   @Bean

@@ -1,5 +1,7 @@
-package dev.tollgate.gateway.api;
+package dev.tollgate.gateway.pipeline;
 
+import dev.tollgate.gateway.error.GatewayException;
+import dev.tollgate.gateway.json.JsonBodies;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 

@@ -1,11 +1,9 @@
-package dev.tollgate.gateway.config;
+package dev.tollgate.gateway.route;
 
 import dev.tollgate.adapter.ProviderSpec;
+import dev.tollgate.gateway.config.GatewayProperties;
 import dev.tollgate.gateway.config.GatewayProperties.Model;
-import dev.tollgate.gateway.route.CircuitBreaker;
-import dev.tollgate.gateway.route.Deployment;
-import dev.tollgate.gateway.route.ModelRoute;
-import dev.tollgate.gateway.route.ProviderRegistry;
+import dev.tollgate.gateway.config.InvalidConfigurationException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

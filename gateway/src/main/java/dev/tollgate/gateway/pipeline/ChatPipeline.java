@@ -1,13 +1,14 @@
-package dev.tollgate.gateway.api;
+package dev.tollgate.gateway.pipeline;
 
 import dev.tollgate.adapter.ChatCall;
 import dev.tollgate.adapter.TokenUsage;
 import dev.tollgate.adapter.tokens.TokenEstimator;
 import dev.tollgate.gateway.auth.ApiKey;
 import dev.tollgate.gateway.auth.ApiKeyAuthFilter;
-import dev.tollgate.gateway.billing.BillingProperties;
 import dev.tollgate.gateway.billing.Tab;
 import dev.tollgate.gateway.billing.TabRequest;
+import dev.tollgate.gateway.config.BillingProperties;
+import dev.tollgate.gateway.error.GatewayException;
 import dev.tollgate.gateway.ratelimit.KeyLimitsGuard;
 import dev.tollgate.gateway.relay.RequestMeter;
 import dev.tollgate.gateway.relay.StreamRelay;

@@ -1,4 +1,4 @@
-package dev.tollgate.gateway.api;
+package dev.tollgate.gateway.pipeline;
 
 import dev.tollgate.adapter.ChatCall;
 import dev.tollgate.adapter.ProviderAdapter;

@@ -1,7 +1,6 @@
-package dev.tollgate.gateway.account;
+package dev.tollgate.gateway.web;
 
 import dev.tollgate.billing.accounts.ApiKeys;
-import dev.tollgate.gateway.web.RequestPaths;
 import java.util.List;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpRequest;

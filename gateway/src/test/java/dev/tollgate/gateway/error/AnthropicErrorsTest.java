@@ -1,4 +1,4 @@
-package dev.tollgate.gateway.api;
+package dev.tollgate.gateway.error;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,6 +1,7 @@
-package dev.tollgate.gateway.api;
+package dev.tollgate.gateway.json;
 
 import dev.tollgate.adapter.Json;
+import dev.tollgate.gateway.error.GatewayException;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;

@@ -1,4 +1,4 @@
-package dev.tollgate.gateway.billing;
+package dev.tollgate.gateway.config;
 
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
