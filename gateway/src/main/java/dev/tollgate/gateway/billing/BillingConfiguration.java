@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.billing;
 
+import dev.tollgate.billing.accounts.PriceVersions;
 import dev.tollgate.billing.allowance.AllowanceRenewals;
 import dev.tollgate.billing.allowance.AllowanceRenewer;
 import dev.tollgate.billing.ledger.AccountRepository;
@@ -133,6 +134,20 @@ public class BillingConfiguration {
     @Bean
     Settlements settlements() {
       return new Settlements();
+    }
+
+    @Bean
+    PriceVersions priceVersions(ConnectionPool connections) {
+      return new PriceVersions(connections);
+    }
+
+    @Bean
+    PriceUpdates priceUpdates(
+        PriceBook book,
+        PriceVersions versions,
+        RedisConnections redis,
+        BillingProperties properties) {
+      return new PriceUpdates(book, versions, redis, properties.redisPrefix());
     }
 
     @Bean

@@ -59,7 +59,9 @@ public final class RedisBilling implements Billing {
 
   @Override
   public Mono<Tab> open(TabRequest request) {
-    ModelPrice price = prices.price(request.model());
+    // One price for the whole request, the one in force at admission, however it changes meanwhile.
+    PriceBook book = prices.snapshot();
+    ModelPrice price = book.price(request.model());
     String accountId = request.key().accountId();
     return discount(accountId)
         .<Tab>flatMap(
@@ -86,7 +88,7 @@ public final class RedisBilling implements Billing {
                           new RedisTab(
                               holds,
                               request,
-                              prices,
+                              book,
                               price,
                               discount,
                               amount,
