@@ -13,12 +13,14 @@ import dev.tollgate.billing.accounts.ApiKeyRepository;
 import dev.tollgate.billing.accounts.AuditLog;
 import dev.tollgate.billing.accounts.LedgerQueries;
 import dev.tollgate.billing.accounts.PriceVersions;
+import dev.tollgate.billing.accounts.RedemptionCodes;
 import dev.tollgate.billing.accounts.UsageReports;
 import dev.tollgate.billing.ledger.AccountRepository;
 import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.gateway.auth.KeyRevocations;
 import dev.tollgate.gateway.billing.PriceBook;
 import dev.tollgate.gateway.billing.PriceUpdates;
+import dev.tollgate.gateway.billing.TopUpBonuses;
 import io.r2dbc.pool.ConnectionPool;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -67,12 +69,14 @@ public class AdminRoutes {
       AuditTrail audit,
       PriceBook prices,
       PriceUpdates priceUpdates,
-      PriceVersions priceVersions) {
+      PriceVersions priceVersions,
+      TopUpBonuses bonuses) {
     AccountChanges changes = new AccountChanges(connections);
     AccountsAdminHandler accountsHandler =
         new AccountsAdminHandler(
             accounts, holds, revocations, changes, new AccountDeletion(connections), keys, audit);
-    CreditsAdminHandler credits = new CreditsAdminHandler(accountsHandler, changes, holds, audit);
+    CreditsAdminHandler credits =
+        new CreditsAdminHandler(accountsHandler, changes, holds, audit, bonuses);
     KeysAdminHandler keysHandler = new KeysAdminHandler(issuer, changes, revocations, audit);
     AdminListsHandler lists =
         new AdminListsHandler(
@@ -96,6 +100,9 @@ public class AdminRoutes {
         .andRoute(GET("/admin/usage"), lists::usage)
         .andRoute(GET("/admin/ledger"), lists::ledger)
         .andRoute(PUT("/admin/models/{id}/price"), pricesHandler::put)
-        .andRoute(GET("/admin/models/{id}/prices"), pricesHandler::list);
+        .andRoute(GET("/admin/models/{id}/prices"), pricesHandler::list)
+        .andRoute(
+            POST("/admin/codes"),
+            new CodesAdminHandler(new RedemptionCodes(connections), audit)::create);
   }
 }

@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.billing;
 
+import dev.tollgate.billing.accounts.AccountChanges;
 import dev.tollgate.billing.accounts.PriceVersions;
 import dev.tollgate.billing.allowance.AllowanceRenewals;
 import dev.tollgate.billing.allowance.AllowanceRenewer;
@@ -134,6 +135,12 @@ public class BillingConfiguration {
     @Bean
     Settlements settlements() {
       return new Settlements();
+    }
+
+    @Bean
+    TopUpBonuses topUpBonuses(
+        TopUpBonusProperties properties, ConnectionPool connections, HoldStore holds) {
+      return new TopUpBonuses(properties.bonus(), new AccountChanges(connections), holds);
     }
 
     @Bean
