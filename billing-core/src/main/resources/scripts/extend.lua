@@ -5,8 +5,9 @@
 -- ARGV[4] prompt  ARGV[5] completion  ARGV[6] cached  ARGV[7] reasoning  ARGV[8] checkpointCost
 --
 -- Returns {-1}                 no such hold (settled, or reaped); nothing written
---         {0, available}       the hold could not grow by addAmount; the checkpoint and the new
---                              expiry are written all the same
+--         {0, available}       the hold could not grow by addAmount (or the key's budget, see
+--                              reserve.lua, would pass: available is what is left of it); the
+--                              checkpoint and the new expiry are written all the same
 --         {1, newHoldAmount}   granted (addAmount 0 always is)
 --
 -- The checkpoint is what the reaper charges if the gateway dies before settling. Growing the hold
@@ -39,9 +40,26 @@ if available < add then
   return {0, available}
 end
 
+local hold = redis.call('HMGET', KEYS[2], 'key', 'kb_period', 'kb_limit')
+local key = hold[1]
+-- The budget counts the growth while the hold's period is the key's current one (reserve.lua).
+local countsBudget = false
+if key and hold[2] then
+  local b = redis.call('HMGET', KEYS[1], 'kb_period:' .. key, 'kb_used:' .. key)
+  if b[1] == hold[2] then
+    local left = num(hold[3]) - num(b[2])
+    if left < add then
+      return {0, left}
+    end
+    countsBudget = true
+  end
+end
+
 redis.call('HINCRBY', KEYS[1], 'held', ARGV[2])
+if countsBudget then
+  redis.call('HINCRBY', KEYS[1], 'kb_used:' .. key, ARGV[2])
+end
 -- The key's held total follows its holds (see reserve.lua); the cap itself is checked at reserve.
-local key = redis.call('HGET', KEYS[2], 'key')
 if key then
   redis.call('HINCRBY', KEYS[1], 'key_held:' .. key, ARGV[2])
 end

@@ -9,16 +9,27 @@
 -- that is already expired, which the reaper would settle under the running request. The expiry is
 -- only ever moved later, so a clock of Redis behind the gateway's changes nothing.
 -- ARGV[9] the key's spend cap in nano-units, or '' for none
+-- ARGV[10] the key's budget per period in nano-units, or '' for none
+-- ARGV[11] the start (epoch ms) of the budget's current period, as the gateway's clock says
 --
 -- Each key's running totals live in its account's hash: key_spent:<keyId> (what settle charged)
 -- and key_held:<keyId> (what its open holds hold). They are kept for every key, so that a cap set
 -- later counts what the key spent before.
+--
+-- A key with a budget also has kb_period:<keyId> (the period counted) and kb_used:<keyId> (what
+-- requests admitted in that period hold and were charged): reserve refuses what would take it past
+-- the budget and counts the hold, extend counts what a hold grows by (and refuses past the budget),
+-- settle counts the charge instead of the hold. A new period starts the count from 0. The hold
+-- records its period (kb_period) and the budget (kb_limit), so that a hold of a past period changes
+-- nothing in the new one.
 --
 -- Returns {-1}                      the account is not in Redis: load it, then retry
 --         {-2}                      the account is not active
 --         {0, available}            not enough funds; nothing written
 --         {-3, left}                the key's spend cap: spent + held + amount would pass it
 --                                   (left = cap - spent - held); nothing written
+--         {-4, left}                the key's budget for this period: used + amount would pass it
+--                                   (left = budget - used); nothing written
 --         {1, available, holdAmount} granted (available is what is left after the hold); also
 --                                   returned again, with the existing hold's amount, when the
 --                                   hold already exists (a retried reserve)
@@ -57,6 +68,19 @@ if cap then
   end
 end
 
+local budget = tonumber(ARGV[10])
+local budgetPeriod, budgetPeriodField, budgetUsedField = ARGV[11], 'kb_period:' .. ARGV[4],
+  'kb_used:' .. ARGV[4]
+local samePeriod = false
+if budget then
+  local b = redis.call('HMGET', KEYS[1], budgetPeriodField, budgetUsedField)
+  samePeriod = b[1] == budgetPeriod
+  local left = budget - (samePeriod and num(b[2]) or 0)
+  if left < amount then
+    return {-4, left}
+  end
+end
+
 if available < amount then
   return {0, available}
 end
@@ -79,4 +103,11 @@ redis.call('HSET', KEYS[2],
 redis.call('HINCRBY', KEYS[1], 'held', ARGV[2])
 redis.call('HINCRBY', KEYS[1], keyHeld, ARGV[2])
 redis.call('ZADD', KEYS[3], expiresAt, ARGV[1])
+if budget then
+  if not samePeriod then
+    redis.call('HSET', KEYS[1], budgetPeriodField, budgetPeriod, budgetUsedField, '0')
+  end
+  redis.call('HINCRBY', KEYS[1], budgetUsedField, ARGV[2])
+  redis.call('HSET', KEYS[2], 'kb_period', budgetPeriod, 'kb_limit', ARGV[10])
+end
 return {1, available - amount, amount}

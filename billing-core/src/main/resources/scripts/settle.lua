@@ -18,7 +18,8 @@
 -- The entry records sub_period, the start (epoch ms) of the allowance period the allowance part
 -- was drawn from ('' when the hash has none), so that the ledger debits PostgreSQL's allowance
 -- only while that period is the current one (see renew_allowance.lua).
--- The hold's key has its held total lowered by the hold and its spent total raised by charged.
+-- The hold's key has its held total lowered by the hold and its spent total raised by charged;
+-- its budget's count (see reserve.lua) takes the charge instead of the hold.
 -- charged = min(cost, hold + free funds, balance + allowance): the account never goes below
 -- zero; what could not be charged is recorded as uncollected. The allowance pays first.
 -- Money is mutated only with HINCRBY (exact 64-bit). Lua numbers are doubles, so the arithmetic
@@ -34,7 +35,7 @@ local function int(value)
 end
 
 local hold = redis.call('HMGET', KEYS[2], 'amount', 'expires_at', 'prompt', 'completion',
-  'cached', 'reasoning', 'checkpoint_cost', 'key')
+  'cached', 'reasoning', 'checkpoint_cost', 'key', 'kb_period')
 if not hold[1] then
   -- Also drop a stray index entry, so the reaper cannot trip over it again.
   redis.call('ZREM', KEYS[3], ARGV[1])
@@ -73,6 +74,10 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
   if hold[8] then
     redis.call('HINCRBY', KEYS[1], 'key_held:' .. hold[8], int(-holdAmount))
     redis.call('HINCRBY', KEYS[1], 'key_spent:' .. hold[8], int(charged))
+    -- The key's budget (reserve.lua) counts the charge instead of the hold, in the hold's period.
+    if hold[9] and redis.call('HGET', KEYS[1], 'kb_period:' .. hold[8]) == hold[9] then
+      redis.call('HINCRBY', KEYS[1], 'kb_used:' .. hold[8], int(charged - holdAmount))
+    end
   end
 else
   -- Not expected while a hold exists (Redis runs with noeviction). Charge what was held; the

@@ -71,7 +71,8 @@ public final class AccountChanges {
 
   private static final String UPDATE_KEY =
       "UPDATE api_keys SET name = $2, spend_cap_nanos = $3, rpm = $4, tpm = $5,"
-          + " max_concurrent = $6, allowed_models = $7, expires_at = $8 WHERE id = $1 RETURNING "
+          + " max_concurrent = $6, allowed_models = $7, expires_at = $8, budget_nanos = $9,"
+          + " budget_period = $10 WHERE id = $1 RETURNING "
           + ApiKeyRepository.COLUMNS;
 
   private final ConnectionFactory connectionFactory;
@@ -399,6 +400,18 @@ public final class AccountChanges {
                           before, after, "max_concurrent", was.maxConcurrent(), is.maxConcurrent());
                       diff(before, after, "models", was.allowedModels(), is.allowedModels());
                       diff(before, after, "expires_at", was.expiresAt(), is.expiresAt());
+                      diff(
+                          before,
+                          after,
+                          "budget_nanos",
+                          was.budget() == null ? null : was.budget().amountNanos(),
+                          is.budget() == null ? null : is.budget().amountNanos());
+                      diff(
+                          before,
+                          after,
+                          "budget_period",
+                          was.budget() == null ? null : was.budget().period().wireName(),
+                          is.budget() == null ? null : is.budget().period().wireName());
                       Statement update = connection.createStatement(UPDATE_KEY).bind(0, keyId);
                       Sql.bind(update, 1, next.name(), String.class);
                       Sql.bind(update, 2, is.spendCapNanos(), Long.class);
@@ -413,6 +426,7 @@ public final class AccountChanges {
                               : is.allowedModels().toArray(String[]::new),
                           String[].class);
                       Sql.bind(update, 7, is.expiresAt(), Instant.class);
+                      ApiKeyRepository.bindBudget(update, 8, is.budget());
                       return Sql.rows(update, ApiKeyRepository::toRow)
                           .next()
                           .flatMap(

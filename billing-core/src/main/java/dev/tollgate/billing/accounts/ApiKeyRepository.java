@@ -19,14 +19,14 @@ public final class ApiKeyRepository {
   static final String COLUMNS =
       """
       id, account_id, prefix, name, spend_cap_nanos, rpm, tpm, max_concurrent, allowed_models,
-      expires_at, status, created_at
+      expires_at, status, created_at, budget_nanos, budget_period
       """;
 
   // Only for an account that exists and is not deleted: no row is inserted otherwise.
   private static final String CREATE =
       "INSERT INTO api_keys (id, account_id, key_hash, prefix, name, spend_cap_nanos, rpm, tpm,"
-          + " max_concurrent, allowed_models, expires_at)"
-          + " SELECT $1, a.id, $3, $4, $5, $6, $7, $8, $9, $10, $11"
+          + " max_concurrent, allowed_models, expires_at, budget_nanos, budget_period)"
+          + " SELECT $1, a.id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13"
           + " FROM accounts a WHERE a.id = $2 AND a.status <> 'deleted'"
           + " RETURNING "
           + COLUMNS;
@@ -89,6 +89,7 @@ public final class ApiKeyRepository {
                       : limits.allowedModels().toArray(String[]::new),
                   String[].class);
               Sql.bind(statement, 10, limits.expiresAt(), Instant.class);
+              bindBudget(statement, 11, limits.budget());
               return Sql.rows(statement, ApiKeyRepository::toRow);
             })
         .next()
@@ -185,7 +186,8 @@ public final class ApiKeyRepository {
             row.get("tpm", Integer.class),
             row.get("max_concurrent", Integer.class),
             models == null ? List.of() : List.of(models),
-            row.get("expires_at", Instant.class));
+            row.get("expires_at", Instant.class),
+            budget(row));
     return new ApiKeyRow(
         Sql.text(row, "id"),
         Sql.text(row, "account_id"),
@@ -194,5 +196,20 @@ public final class ApiKeyRepository {
         limits,
         ApiKeyStatus.fromWireName(Sql.text(row, "status")),
         Sql.instant(row, "created_at"));
+  }
+
+  /** Binds a budget's amount and period at {@code index} and the next one (nulls for none). */
+  static void bindBudget(Statement statement, int index, KeyLimits.@Nullable Budget budget) {
+    Sql.bind(statement, index, budget == null ? null : budget.amountNanos(), Long.class);
+    Sql.bind(
+        statement, index + 1, budget == null ? null : budget.period().wireName(), String.class);
+  }
+
+  private static KeyLimits.@Nullable Budget budget(Readable row) {
+    Long amount = row.get("budget_nanos", Long.class);
+    String period = row.get("budget_period", String.class);
+    return amount == null || period == null
+        ? null
+        : new KeyLimits.Budget(amount, BudgetPeriod.of(period));
   }
 }

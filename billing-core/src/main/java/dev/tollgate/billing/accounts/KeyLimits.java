@@ -14,6 +14,7 @@ import org.jspecify.annotations.Nullable;
  * @param maxConcurrent concurrent streams
  * @param allowedModels the models the key may use; empty: every model
  * @param expiresAt when the key stops working
+ * @param budget the most the key may spend per calendar period, renewed each period
  */
 public record KeyLimits(
     @Nullable Long spendCapNanos,
@@ -21,10 +22,36 @@ public record KeyLimits(
     @Nullable Integer tpm,
     @Nullable Integer maxConcurrent,
     List<String> allowedModels,
-    @Nullable Instant expiresAt) {
+    @Nullable Instant expiresAt,
+    @Nullable Budget budget) {
 
   /** No limit at all. */
   public static final KeyLimits NONE = new KeyLimits(null, null, null, null, List.of(), null);
+
+  /** Without a budget. */
+  public KeyLimits(
+      @Nullable Long spendCapNanos,
+      @Nullable Integer rpm,
+      @Nullable Integer tpm,
+      @Nullable Integer maxConcurrent,
+      List<String> allowedModels,
+      @Nullable Instant expiresAt) {
+    this(spendCapNanos, rpm, tpm, maxConcurrent, allowedModels, expiresAt, null);
+  }
+
+  /**
+   * A budget that renews: at most {@code amountNanos} charged per period, periods on the UTC
+   * calendar (a day from midnight, a month from its first day).
+   */
+  public record Budget(long amountNanos, BudgetPeriod period) {
+
+    public Budget {
+      Objects.requireNonNull(period, "period");
+      if (amountNanos < 0) {
+        throw new IllegalArgumentException("amountNanos: " + amountNanos + " (expected: >= 0)");
+      }
+    }
+  }
 
   public KeyLimits {
     Objects.requireNonNull(allowedModels, "allowedModels");

@@ -165,6 +165,64 @@ public final class HoldStore {
             accountId, requestId, amount, expiresAt, keyId, model, provider, spendCapNanos));
   }
 
+  /**
+   * Like {@link #reserve(String, String, long, Instant, String, String, String, Long)}, and refused
+   * with {@link Reservation.Outcome#BUDGET_EXCEEDED} when what the key's requests admitted in the
+   * budget's current period hold and were charged, plus {@code amount}, would pass {@code
+   * budgetNanos}: checked and counted in the same atomic step as the hold, so concurrent requests
+   * cannot pass it together. The count follows the hold as it grows (extend refuses growth past the
+   * budget) and is corrected to the charge at settle.
+   *
+   * @param budgetNanos the key's budget per period, or null for none
+   * @param budgetPeriodStart when the budget's current period started; a new one starts the count
+   *     from zero
+   */
+  public Mono<Reservation> reserve(
+      String accountId,
+      String requestId,
+      long amount,
+      Instant expiresAt,
+      String keyId,
+      String model,
+      String provider,
+      @Nullable Long spendCapNanos,
+      @Nullable Long budgetNanos,
+      Instant budgetPeriodStart) {
+    return reserve.run(
+        redis,
+        new ReserveScript.Args(
+            accountId,
+            requestId,
+            amount,
+            expiresAt,
+            keyId,
+            model,
+            provider,
+            spendCapNanos,
+            budgetNanos,
+            budgetPeriodStart));
+  }
+
+  /**
+   * What the key's requests admitted in the budget period that started at {@code periodStart} hold
+   * and were charged, in nano-units (0 when its count is of another period or absent).
+   */
+  public Mono<Long> budgetUsed(String accountId, String keyId, Instant periodStart) {
+    requireId("accountId", accountId);
+    Objects.requireNonNull(keyId, "keyId");
+    String period = Long.toString(periodStart.toEpochMilli());
+    return Mono.defer(
+            () ->
+                redis
+                    .hmget(keys.account(accountId), "kb_period:" + keyId, "kb_used:" + keyId)
+                    .collectList())
+        .map(
+            values ->
+                period.equals(values.get(0).getValueOrElse(null))
+                    ? Long.parseLong(values.get(1).getValueOrElse("0"))
+                    : 0L);
+  }
+
   /** What settlements have charged to the key so far, in nano-units (0 if nothing). */
   public Mono<Long> keySpent(String accountId, String keyId) {
     requireId("accountId", accountId);

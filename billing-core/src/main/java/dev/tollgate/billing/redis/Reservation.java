@@ -8,7 +8,8 @@ import java.util.Objects;
  * @param outcome granted, or why not
  * @param available nano-units still free for the account after this hold when granted; what was
  *     free when {@link Outcome#INSUFFICIENT}; what is left of the key's cap when {@link
- *     Outcome#SPEND_CAP_REACHED}; 0 otherwise
+ *     Outcome#SPEND_CAP_REACHED}; what is left of the key's budget when {@link
+ *     Outcome#BUDGET_EXCEEDED}; 0 otherwise
  * @param holdAmount the hold's amount when granted (when the hold existed already, a retried
  *     reserve, its existing amount); 0 otherwise
  */
@@ -27,7 +28,12 @@ public record Reservation(Outcome outcome, long available, long holdAmount) {
      * The key's spend cap would be passed; {@link #available} says how much of the cap is left
      * (spent and held subtracted).
      */
-    SPEND_CAP_REACHED
+    SPEND_CAP_REACHED,
+    /**
+     * The key's budget for this period would be passed; {@link #available} says how much of it is
+     * left.
+     */
+    BUDGET_EXCEEDED
   }
 
   public Reservation {

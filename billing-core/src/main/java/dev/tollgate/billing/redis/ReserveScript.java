@@ -17,6 +17,8 @@ final class ReserveScript extends BillingScript<ReserveScript.Args, Reservation>
    * @param expiresAt when the reaper may settle the hold
    * @param provider recorded in the hold, for the reaper's outbox entry
    * @param spendCapNanos the key's lifetime spend cap, or null for none
+   * @param budgetNanos the key's budget for the current period, or null for none
+   * @param budgetPeriodStart the start of that period (ignored without a budget)
    */
   record Args(
       String accountId,
@@ -26,9 +28,34 @@ final class ReserveScript extends BillingScript<ReserveScript.Args, Reservation>
       String keyId,
       String model,
       String provider,
-      @Nullable Long spendCapNanos) {
+      @Nullable Long spendCapNanos,
+      @Nullable Long budgetNanos,
+      Instant budgetPeriodStart) {
+
+    Args(
+        String accountId,
+        String requestId,
+        long amount,
+        Instant expiresAt,
+        String keyId,
+        String model,
+        String provider,
+        @Nullable Long spendCapNanos) {
+      this(
+          accountId,
+          requestId,
+          amount,
+          expiresAt,
+          keyId,
+          model,
+          provider,
+          spendCapNanos,
+          null,
+          Instant.EPOCH);
+    }
 
     Args {
+      Objects.requireNonNull(budgetPeriodStart, "budgetPeriodStart");
       requireId("accountId", accountId);
       requireId("requestId", requestId);
       requireNonNegative("amount", amount);
@@ -65,7 +92,9 @@ final class ReserveScript extends BillingScript<ReserveScript.Args, Reservation>
       args.accountId(),
       args.provider(),
       Long.toString(clock.millis()),
-      args.spendCapNanos() == null ? "" : Long.toString(args.spendCapNanos())
+      args.spendCapNanos() == null ? "" : Long.toString(args.spendCapNanos()),
+      args.budgetNanos() == null ? "" : Long.toString(args.budgetNanos()),
+      Long.toString(args.budgetPeriodStart().toEpochMilli())
     };
   }
 
@@ -77,6 +106,7 @@ final class ReserveScript extends BillingScript<ReserveScript.Args, Reservation>
       case -1 -> new Reservation(Reservation.Outcome.ACCOUNT_MISSING, 0);
       case -2 -> new Reservation(Reservation.Outcome.ACCOUNT_INACTIVE, 0);
       case -3 -> new Reservation(Reservation.Outcome.SPEND_CAP_REACHED, r.get(1));
+      case -4 -> new Reservation(Reservation.Outcome.BUDGET_EXCEEDED, r.get(1));
       default -> throw unexpected(r);
     };
   }

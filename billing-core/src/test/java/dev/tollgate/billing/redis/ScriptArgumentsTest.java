@@ -46,8 +46,23 @@ class ScriptArgumentsTest {
             "acct-1",
             "mock",
             "1700000000123",
-            "9000");
+            "9000",
+            "",
+            "0");
     assertThat(script.argv(withoutCap(args))[8]).as("no spend cap").isEmpty();
+    ReserveScript.Args budgeted =
+        new ReserveScript.Args(
+            "acct-1",
+            "req-1",
+            400,
+            EXPIRES,
+            "key-1",
+            "mini",
+            "mock",
+            null,
+            5_000L,
+            Instant.ofEpochMilli(1_699_920_000_000L));
+    assertThat(script.argv(budgeted)).endsWith("5000", "1699920000000");
   }
 
   @Test
@@ -57,6 +72,8 @@ class ScriptArgumentsTest {
         .isEqualTo(new Reservation(Reservation.Outcome.GRANTED, 600, 400));
     assertThat(script.answer(List.of(0L, 50L)))
         .isEqualTo(new Reservation(Reservation.Outcome.INSUFFICIENT, 50));
+    assertThat(script.answer(List.of(-4L, 7L)))
+        .isEqualTo(new Reservation(Reservation.Outcome.BUDGET_EXCEEDED, 7));
     assertThat(script.answer(List.of(-1L)).outcome())
         .isEqualTo(Reservation.Outcome.ACCOUNT_MISSING);
     assertThat(script.answer(List.of(-2L)).outcome())

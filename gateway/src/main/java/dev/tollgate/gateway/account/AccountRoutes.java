@@ -7,6 +7,7 @@ import static org.springframework.web.reactive.function.server.RequestPredicates
 import dev.tollgate.billing.accounts.AccountDeletion;
 import dev.tollgate.billing.accounts.ApiKeyRepository;
 import dev.tollgate.billing.accounts.LedgerQueries;
+import dev.tollgate.billing.accounts.RedemptionCodes;
 import dev.tollgate.billing.accounts.UsageQueries;
 import dev.tollgate.billing.ledger.AccountRepository;
 import dev.tollgate.billing.redis.HoldStore;
@@ -60,6 +61,8 @@ public class AccountRoutes {
             audit);
     AccountKeysHandler keysHandler = new AccountKeysHandler(owners, keys, issuer, audit);
     AccountUsageHandler usage = new AccountUsageHandler(owners, new UsageQueries(connections));
+    RedeemHandler redeem =
+        new RedeemHandler(owners, new RedemptionCodes(connections), holds, audit);
     return RouterFunctions.route(GET("/v1/account"), account::get)
         .andRoute(DELETE("/v1/account"), account::delete)
         .andRoute(GET("/v1/ledger"), account::ledger)
@@ -67,6 +70,7 @@ public class AccountRoutes {
         .andRoute(POST("/v1/keys"), keysHandler::create)
         .andRoute(DELETE("/v1/keys/{id}"), keysHandler::revoke)
         .andRoute(GET("/v1/usage"), usage::page)
-        .andRoute(GET("/v1/usage/export"), usage::export);
+        .andRoute(GET("/v1/usage/export"), usage::export)
+        .andRoute(POST("/v1/redeem"), redeem::redeem);
   }
 }

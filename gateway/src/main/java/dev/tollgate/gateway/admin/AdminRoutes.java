@@ -4,6 +4,7 @@ import static org.springframework.web.reactive.function.server.RequestPredicates
 import static org.springframework.web.reactive.function.server.RequestPredicates.GET;
 import static org.springframework.web.reactive.function.server.RequestPredicates.PATCH;
 import static org.springframework.web.reactive.function.server.RequestPredicates.POST;
+import static org.springframework.web.reactive.function.server.RequestPredicates.PUT;
 
 import dev.tollgate.billing.accounts.AccountChanges;
 import dev.tollgate.billing.accounts.AccountDeletion;
@@ -11,10 +12,15 @@ import dev.tollgate.billing.accounts.AccountQueries;
 import dev.tollgate.billing.accounts.ApiKeyRepository;
 import dev.tollgate.billing.accounts.AuditLog;
 import dev.tollgate.billing.accounts.LedgerQueries;
+import dev.tollgate.billing.accounts.PriceVersions;
+import dev.tollgate.billing.accounts.RedemptionCodes;
 import dev.tollgate.billing.accounts.UsageReports;
 import dev.tollgate.billing.ledger.AccountRepository;
 import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.gateway.auth.KeyRevocations;
+import dev.tollgate.gateway.billing.PriceBook;
+import dev.tollgate.gateway.billing.PriceUpdates;
+import dev.tollgate.gateway.billing.TopUpBonuses;
 import io.r2dbc.pool.ConnectionPool;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -60,12 +66,17 @@ public class AdminRoutes {
       KeyRevocations revocations,
       ConnectionPool connections,
       AuditLog auditLog,
-      AuditTrail audit) {
+      AuditTrail audit,
+      PriceBook prices,
+      PriceUpdates priceUpdates,
+      PriceVersions priceVersions,
+      TopUpBonuses bonuses) {
     AccountChanges changes = new AccountChanges(connections);
     AccountsAdminHandler accountsHandler =
         new AccountsAdminHandler(
             accounts, holds, revocations, changes, new AccountDeletion(connections), keys, audit);
-    CreditsAdminHandler credits = new CreditsAdminHandler(accountsHandler, changes, holds, audit);
+    CreditsAdminHandler credits =
+        new CreditsAdminHandler(accountsHandler, changes, holds, audit, bonuses);
     KeysAdminHandler keysHandler = new KeysAdminHandler(issuer, changes, revocations, audit);
     AdminListsHandler lists =
         new AdminListsHandler(
@@ -74,6 +85,8 @@ public class AdminRoutes {
             new UsageReports(connections),
             new LedgerQueries(connections),
             accounts);
+    PricesAdminHandler pricesHandler =
+        new PricesAdminHandler(prices, priceUpdates, priceVersions, audit);
     return RouterFunctions.route(POST("/admin/accounts"), accountsHandler::create)
         .andRoute(GET("/admin/accounts"), lists::accounts)
         .andRoute(GET("/admin/accounts/{id}"), accountsHandler::get)
@@ -85,6 +98,11 @@ public class AdminRoutes {
         .andRoute(DELETE("/admin/keys/{id}"), keysHandler::revoke)
         .andRoute(GET("/admin/audit"), lists::audit)
         .andRoute(GET("/admin/usage"), lists::usage)
-        .andRoute(GET("/admin/ledger"), lists::ledger);
+        .andRoute(GET("/admin/ledger"), lists::ledger)
+        .andRoute(PUT("/admin/models/{id}/price"), pricesHandler::put)
+        .andRoute(GET("/admin/models/{id}/prices"), pricesHandler::list)
+        .andRoute(
+            POST("/admin/codes"),
+            new CodesAdminHandler(new RedemptionCodes(connections), audit)::create);
   }
 }

@@ -11,6 +11,7 @@ import dev.tollgate.billing.accounts.ApiKeyRepository;
 import dev.tollgate.billing.accounts.ApiKeyRow;
 import dev.tollgate.billing.accounts.ApiKeys;
 import dev.tollgate.billing.accounts.AuditEntry;
+import dev.tollgate.billing.accounts.BudgetPeriod;
 import dev.tollgate.billing.accounts.KeyLimits;
 import dev.tollgate.gateway.auth.KeyRevocations;
 import dev.tollgate.gateway.error.GatewayException;
@@ -116,6 +117,10 @@ public final class ApiKeyIssuer {
     out.put("max_concurrent", limits.maxConcurrent());
     out.put("models", limits.allowedModels());
     out.put("expires_at", limits.expiresAt());
+    if (limits.budget() != null) {
+      out.put("budget_nanos", limits.budget().amountNanos());
+      out.put("budget_period", limits.budget().period().wireName());
+    }
     return out;
   }
 
@@ -138,6 +143,14 @@ public final class ApiKeyIssuer {
     ArrayNode models = l.putArray("models");
     limits.allowedModels().forEach(models::add);
     l.put("expires_at", limits.expiresAt() == null ? null : limits.expiresAt().toString());
+    KeyLimits.Budget budget = limits.budget();
+    if (budget == null) {
+      l.putNull("budget");
+    } else {
+      ObjectNode b = l.putObject("budget");
+      b.put("amount", decimal(budget.amountNanos()));
+      b.put("period", budget.period().wireName());
+    }
     return out;
   }
 
@@ -226,6 +239,7 @@ public final class ApiKeyIssuer {
     Integer tpm = optionalPositiveInt(limits, "tpm");
     Integer maxConcurrent = optionalPositiveInt(limits, "max_concurrent");
     List<String> models = models(limits.get("models"));
+    KeyLimits.Budget budget = budget(limits.get("budget"));
     String expires = optionalText(limits, "expires_at");
     Instant expiresAt = expires == null ? null : expiresAt(expires, Instant.now());
     return old -> {
@@ -238,12 +252,13 @@ public final class ApiKeyIssuer {
               limits.has("tpm") ? tpm : was.tpm(),
               limits.has("max_concurrent") ? maxConcurrent : was.maxConcurrent(),
               limits.has("models") ? models : was.allowedModels(),
-              limits.has("expires_at") ? expiresAt : was.expiresAt()));
+              limits.has("expires_at") ? expiresAt : was.expiresAt(),
+              limits.has("budget") ? budget : was.budget()));
     };
   }
 
   private static final List<String> LIMIT_FIELDS =
-      List.of("spend_cap", "rpm", "tpm", "max_concurrent", "models", "expires_at");
+      List.of("spend_cap", "rpm", "tpm", "max_concurrent", "models", "expires_at", "budget");
 
   static KeyLimits limits(@Nullable JsonNode node) {
     if (node == null || node.isNull()) {
@@ -262,6 +277,45 @@ public final class ApiKeyIssuer {
         optionalPositiveInt(node, "tpm"),
         optionalPositiveInt(node, "max_concurrent"),
         models,
-        expiresAt);
+        expiresAt,
+        budget(node.get("budget")));
+  }
+
+  /** {@code {"amount": "5.00", "period": "day"|"month"}}, or null for none. */
+  static KeyLimits.@Nullable Budget budget(@Nullable JsonNode node) {
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (!node.isObject()) {
+      throw GatewayException.badRequest(
+          "limits.budget",
+          "limits.budget: "
+              + node
+              + " (expected: an object such as {\"amount\": \"5.00\", \"period\": \"day\"})");
+    }
+    for (String field : node.propertyNames()) {
+      if (!field.equals("amount") && !field.equals("period")) {
+        throw GatewayException.badRequest(
+            "limits.budget." + field,
+            "limits.budget." + field + ": unknown field (expected: amount or period)");
+      }
+    }
+    JsonNode amount = node.get("amount");
+    if (amount == null || amount.isNull()) {
+      throw GatewayException.badRequest(
+          "limits.budget.amount",
+          "limits.budget.amount: missing (expected: a decimal such as \"5.00\")");
+    }
+    long nanos = amount(amount, "limits.budget.amount");
+    String period = optionalText(node, "period");
+    try {
+      return new KeyLimits.Budget(nanos, BudgetPeriod.of(period == null ? "" : period));
+    } catch (IllegalArgumentException e) {
+      throw GatewayException.badRequest(
+          "limits.budget.period",
+          "limits.budget.period: '"
+              + (period == null ? "" : period)
+              + "' (expected: day or month)");
+    }
   }
 }

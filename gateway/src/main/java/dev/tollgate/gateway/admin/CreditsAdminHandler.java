@@ -11,6 +11,7 @@ import dev.tollgate.billing.accounts.AuditEntry;
 import dev.tollgate.billing.ledger.AccountRow;
 import dev.tollgate.billing.redis.AccountState;
 import dev.tollgate.billing.redis.HoldStore;
+import dev.tollgate.gateway.billing.TopUpBonuses;
 import dev.tollgate.gateway.error.GatewayException;
 import dev.tollgate.gateway.json.JsonBodies;
 import io.r2dbc.spi.R2dbcException;
@@ -50,9 +51,15 @@ final class CreditsAdminHandler {
   private final AccountChanges changes;
   private final HoldStore holds;
   private final AuditTrail audit;
+  private final TopUpBonuses bonuses;
 
   CreditsAdminHandler(
-      AccountsAdminHandler accounts, AccountChanges changes, HoldStore holds, AuditTrail audit) {
+      AccountsAdminHandler accounts,
+      AccountChanges changes,
+      HoldStore holds,
+      AuditTrail audit,
+      TopUpBonuses bonuses) {
+    this.bonuses = Objects.requireNonNull(bonuses, "bonuses");
     this.accounts = Objects.requireNonNull(accounts, "accounts");
     this.changes = Objects.requireNonNull(changes, "changes");
     this.holds = Objects.requireNonNull(holds, "holds");
@@ -180,9 +187,12 @@ final class CreditsAdminHandler {
                       id,
                       REFERENCE_PREFIX + move.ledgerType() + ":" + move.reference(),
                       move.signed())
-                  .then(balance(id))
+                  .then(bonus(id, move, amount, by))
+                  .flatMap(bonus -> balance(id).map(balance -> new long[] {bonus, balance}))
                   .flatMap(
-                      balance -> {
+                      t -> {
+                        long bonus = t[0];
+                        long balance = t[1];
                         ObjectNode out = object();
                         out.put("reference", move.reference());
                         out.put("type", move.ledgerType());
@@ -190,9 +200,23 @@ final class CreditsAdminHandler {
                         out.put("amount", decimal(move.signed()));
                         out.put("balance", decimal(balance));
                         out.put("repeated", moved.repeated());
+                        if (bonus > 0) {
+                          out.put("bonus", decimal(bonus));
+                        }
                         return respond(201, out);
                       });
             });
+  }
+
+  /**
+   * A top-up's bonus ({@link TopUpBonuses}): credits of category {@code topup} only; also on a
+   * repeat, which completes a bonus an earlier attempt left out.
+   */
+  private Mono<Long> bonus(String id, Move move, long amount, AuditEntry.Context by) {
+    if (!move.ledgerType().equals("credit") || !move.category().equals("topup")) {
+      return Mono.just(0L);
+    }
+    return bonuses.credit(id, amount, REFERENCE_PREFIX + move.reference(), by);
   }
 
   /**

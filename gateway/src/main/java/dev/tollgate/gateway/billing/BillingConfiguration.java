@@ -1,5 +1,7 @@
 package dev.tollgate.gateway.billing;
 
+import dev.tollgate.billing.accounts.AccountChanges;
+import dev.tollgate.billing.accounts.PriceVersions;
 import dev.tollgate.billing.allowance.AllowanceRenewals;
 import dev.tollgate.billing.allowance.AllowanceRenewer;
 import dev.tollgate.billing.ledger.AccountRepository;
@@ -134,6 +136,26 @@ public class BillingConfiguration {
     @Bean
     Settlements settlements() {
       return new Settlements();
+    }
+
+    @Bean
+    TopUpBonuses topUpBonuses(
+        TopUpBonusProperties properties, ConnectionPool connections, HoldStore holds) {
+      return new TopUpBonuses(properties.bonus(), new AccountChanges(connections), holds);
+    }
+
+    @Bean
+    PriceVersions priceVersions(ConnectionPool connections) {
+      return new PriceVersions(connections);
+    }
+
+    @Bean
+    PriceUpdates priceUpdates(
+        PriceBook book,
+        PriceVersions versions,
+        RedisConnections redis,
+        BillingProperties properties) {
+      return new PriceUpdates(book, versions, redis, properties.redisPrefix());
     }
 
     @Bean

@@ -4,12 +4,17 @@ import dev.tollgate.adapter.TokenUsage;
 import dev.tollgate.billing.pricing.CostCalculator;
 import dev.tollgate.billing.pricing.ModelPrice;
 import dev.tollgate.billing.pricing.Nanos;
+import dev.tollgate.billing.pricing.PriceVersion;
 import dev.tollgate.gateway.config.GatewayProperties;
 import dev.tollgate.gateway.config.GatewayProperties.Model;
 import dev.tollgate.gateway.config.GatewayProperties.Price;
 import dev.tollgate.gateway.config.InvalidConfigurationException;
 import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,22 +22,44 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The price of every configured model, in nano-units per million tokens, built once from {@code
- * gateway.models[].price} and {@code markup}. A model without a price is free. Unset prices
- * default: cached input to input, reasoning to output, cache writes to 1.25 times the input price
- * (one-hour writes twice it), what Anthropic charges, so that a cache write is never sold below its
- * cost.
+ * The price of every configured model, in nano-units per million tokens, built from {@code
+ * gateway.models[].price} and {@code markup}, and the versions set since through the admin API
+ * ({@link PriceUpdates} keeps them current). A model without a price is free. Unset prices default:
+ * cached input to input, reasoning to output, cache writes to 1.25 times the input price (one-hour
+ * writes twice it), what Anthropic charges, so that a cache write is never sold below its cost.
+ *
+ * <p>Of a model's versions, the one in force is the one with the latest {@code validFrom} not after
+ * now: the YAML price counts from when it was first recorded in PostgreSQL (a restart with a
+ * changed YAML price is a new version), an admin price from its stated instant. A request takes a
+ * {@link #snapshot()} at admission and is reserved, extended and settled at that snapshot's prices
+ * however they change meanwhile.
  */
 public final class PriceBook {
 
   private static final BigDecimal PPM = BigDecimal.valueOf(1_000_000L);
 
-  private final Map<String, ModelPrice> prices;
-  private final Map<String, Map<String, BigDecimal>> listed;
+  /** A version of a price: from when it applies, and what {@code GET /v1/models} lists. */
+  private record Entry(ModelPrice price, Instant validFrom, Map<String, BigDecimal> listed) {}
+
+  /** The YAML price of each configured model, and the admin versions in force now or later. */
+  private record State(Map<String, Entry> configured, Map<String, List<Entry>> admin) {}
+
+  private volatile State state;
+  private final @Nullable Instant frozenAt;
+
+  private PriceBook(State state, @Nullable Instant frozenAt) {
+    this.state = state;
+    this.frozenAt = frozenAt;
+  }
 
   private PriceBook(Map<String, ModelPrice> prices, Map<String, Map<String, BigDecimal>> listed) {
-    this.prices = Map.copyOf(prices);
-    this.listed = Map.copyOf(listed);
+    Map<String, Entry> configured = new HashMap<>();
+    prices.forEach(
+        (model, price) ->
+            configured.put(
+                model, new Entry(price, Instant.EPOCH, listed.getOrDefault(model, Map.of()))));
+    this.state = new State(Map.copyOf(configured), Map.of());
+    this.frozenAt = null;
   }
 
   public static PriceBook from(GatewayProperties properties) {
@@ -83,8 +110,8 @@ public final class PriceBook {
    * /v1/models}.
    */
   public Map<String, BigDecimal> listed(String model) {
-    Map<String, BigDecimal> prices = listed.get(model);
-    return prices != null ? prices : Map.of();
+    Entry entry = entry(model, at());
+    return entry != null ? entry.listed() : Map.of();
   }
 
   private static Map<String, BigDecimal> listing(Price p, ModelPrice price) {
@@ -126,8 +153,98 @@ public final class PriceBook {
 
   /** The price of a model; the free price for a model that has none. */
   public ModelPrice price(String model) {
-    ModelPrice price = prices.get(model);
-    return price != null ? price : ModelPrice.of(model, 0, 0, 0, 0, 0, 0);
+    Entry entry = entry(model, at());
+    return entry != null ? entry.price() : ModelPrice.of(model, 0, 0, 0, 0, 0, 0);
+  }
+
+  /** Whether the model is configured (priced or free). */
+  public boolean knows(String model) {
+    return state.configured().containsKey(model);
+  }
+
+  /** The prices as they are now, frozen: what one request is charged at from admission on. */
+  public PriceBook snapshot() {
+    return frozenAt != null ? this : new PriceBook(state, Instant.now());
+  }
+
+  /** The YAML price of every configured model. */
+  public List<ModelPrice> configured() {
+    return state.configured().values().stream().map(Entry::price).toList();
+  }
+
+  /** Dates each model's YAML price from when it was recorded (see {@link PriceUpdates}). */
+  public synchronized void configuredFrom(Map<String, Instant> recordedAt) {
+    requireLive();
+    Map<String, Entry> configured = new HashMap<>(state.configured());
+    recordedAt.forEach(
+        (model, at) ->
+            configured.computeIfPresent(model, (m, e) -> new Entry(e.price(), at, e.listed())));
+    state = new State(Map.copyOf(configured), state.admin());
+  }
+
+  /**
+   * Replaces the admin versions with those in force now or later, as read from PostgreSQL; those of
+   * models not configured here are left out.
+   */
+  public synchronized void useAdminVersions(Collection<PriceVersion> versions) {
+    requireLive();
+    Map<String, List<Entry>> admin = new HashMap<>();
+    for (PriceVersion v : versions) {
+      String model = v.price().model();
+      if (state.configured().containsKey(model)) {
+        admin
+            .computeIfAbsent(model, m -> new ArrayList<>())
+            .add(new Entry(v.price(), v.validFrom(), fullListing(v.price())));
+      }
+    }
+    admin.replaceAll(
+        (model, list) -> list.stream().sorted(Comparator.comparing(Entry::validFrom)).toList());
+    state = new State(state.configured(), Map.copyOf(admin));
+  }
+
+  /**
+   * The version in force at {@code at}: the latest admin version from before it, unless the YAML
+   * price was recorded later; null for an unknown model.
+   */
+  private @Nullable Entry entry(String model, Instant at) {
+    State s = state;
+    Entry configured = s.configured().get(model);
+    List<Entry> admin = s.admin().get(model);
+    if (admin == null) {
+      return configured;
+    }
+    Entry chosen = configured;
+    for (Entry e : admin) {
+      if (!e.validFrom().isAfter(at)
+          && (chosen == null || !e.validFrom().isBefore(chosen.validFrom()))) {
+        chosen = e;
+      }
+    }
+    return chosen;
+  }
+
+  private Instant at() {
+    return frozenAt != null ? frozenAt : Instant.now();
+  }
+
+  private void requireLive() {
+    if (frozenAt != null) {
+      throw new IllegalStateException("a snapshot's prices do not change");
+    }
+  }
+
+  /** Every price of an admin version, markup included, in {@link #listed}'s order. */
+  private static Map<String, BigDecimal> fullListing(ModelPrice price) {
+    Map<String, BigDecimal> out = new LinkedHashMap<>();
+    long markup = price.markupPpm();
+    out.put("input", withMarkup(price.inputPerMillion(), markup));
+    out.put("cached_input", withMarkup(price.cachedInputPerMillion(), markup));
+    out.put("output", withMarkup(price.outputPerMillion(), markup));
+    out.put("reasoning", withMarkup(price.reasoningPerMillion(), markup));
+    out.put("cache_write", withMarkup(price.cacheWritePerMillion(), markup));
+    out.put("cache_write_1h", withMarkup(price.cacheWrite1hPerMillion(), markup));
+    out.put("request", withMarkup(price.perRequest(), markup));
+    return Collections.unmodifiableMap(out);
   }
 
   /** The cost of a usage, rounded up once. */

@@ -1,6 +1,7 @@
 package dev.tollgate.gateway.billing;
 
 import dev.tollgate.adapter.TokenUsage;
+import dev.tollgate.billing.accounts.KeyLimits;
 import dev.tollgate.billing.ledger.AccountRepository;
 import dev.tollgate.billing.ledger.AccountRow;
 import dev.tollgate.billing.pricing.ModelPrice;
@@ -60,7 +61,9 @@ public final class RedisBilling implements Billing {
 
   @Override
   public Mono<Tab> open(TabRequest request) {
-    ModelPrice price = prices.price(request.model());
+    // One price for the whole request, the one in force at admission, however it changes meanwhile.
+    PriceBook book = prices.snapshot();
+    ModelPrice price = book.price(request.model());
     String accountId = request.key().accountId();
     return discount(accountId)
         .<Tab>flatMap(
@@ -87,7 +90,7 @@ public final class RedisBilling implements Billing {
                           new RedisTab(
                               holds,
                               request,
-                              prices,
+                              book,
                               price,
                               discount,
                               amount,
@@ -104,7 +107,9 @@ public final class RedisBilling implements Billing {
 
   private Mono<Reservation> reserve(TabRequest request, long amount, boolean loadIfMissing) {
     String accountId = request.key().accountId();
-    Instant expiresAt = Instant.now().plus(properties.holdTtl());
+    Instant now = Instant.now();
+    Instant expiresAt = now.plus(properties.holdTtl());
+    KeyLimits.Budget budget = request.key().limits().budget();
     return holds
         .reserve(
             accountId,
@@ -114,7 +119,9 @@ public final class RedisBilling implements Billing {
             request.key().id(),
             request.model(),
             request.provider(),
-            request.key().limits().spendCapNanos())
+            request.key().limits().spendCapNanos(),
+            budget == null ? null : budget.amountNanos(),
+            budget == null ? Instant.EPOCH : budget.period().start(now))
         .flatMap(
             reservation ->
                 switch (reservation.outcome()) {
@@ -130,11 +137,35 @@ public final class RedisBilling implements Billing {
                           GatewayException.spendCapReached(
                               Nanos.format(amount),
                               Nanos.format(Math.max(0, reservation.available()))));
+                  case BUDGET_EXCEEDED ->
+                      Mono.error(budgetExceeded(Objects.requireNonNull(budget), now, reservation));
                   case ACCOUNT_MISSING ->
                       loadIfMissing
                           ? load(accountId).then(reserve(request, amount, false))
                           : Mono.error(GatewayException.accountInactive());
                 });
+  }
+
+  /**
+   * 403 {@code budget_exceeded}: the key's budget for this period is spent (or too little of it is
+   * left for this request's hold); says when it resets.
+   */
+  private static GatewayException budgetExceeded(
+      KeyLimits.Budget budget, Instant now, Reservation reservation) {
+    return new GatewayException(
+        403,
+        "permission_error",
+        "budget_exceeded",
+        null,
+        "This API key's budget of "
+            + Nanos.format(budget.amountNanos())
+            + " per "
+            + budget.period().wireName()
+            + " is spent ("
+            + Nanos.format(Math.max(0, reservation.available()))
+            + " left, this request may cost more); it resets at "
+            + budget.period().end(now)
+            + ".");
   }
 
   /**

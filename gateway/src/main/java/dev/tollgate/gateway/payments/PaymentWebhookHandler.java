@@ -7,6 +7,7 @@ import dev.tollgate.billing.accounts.PaymentResult;
 import dev.tollgate.billing.accounts.PaymentRow;
 import dev.tollgate.billing.pricing.Nanos;
 import dev.tollgate.gateway.admin.AuditTrail;
+import dev.tollgate.gateway.billing.TopUpBonuses;
 import dev.tollgate.gateway.error.GatewayException;
 import io.r2dbc.spi.R2dbcDataIntegrityViolationException;
 import io.r2dbc.spi.R2dbcException;
@@ -51,6 +52,7 @@ public final class PaymentWebhookHandler {
   private final PaymentRepository payments;
   private final PaymentApplier applier;
   private final AuditTrail audit;
+  private final TopUpBonuses bonuses;
 
   /**
    * @param signature null when no secret is configured: the endpoint then answers 404
@@ -59,11 +61,13 @@ public final class PaymentWebhookHandler {
       @Nullable WebhookSignature signature,
       PaymentRepository payments,
       PaymentApplier applier,
-      AuditTrail audit) {
+      AuditTrail audit,
+      TopUpBonuses bonuses) {
     this.signature = signature;
     this.payments = Objects.requireNonNull(payments, "payments");
     this.applier = Objects.requireNonNull(applier, "applier");
     this.audit = Objects.requireNonNull(audit, "audit");
+    this.bonuses = Objects.requireNonNull(bonuses, "bonuses");
   }
 
   public Mono<ServerResponse> handle(ServerRequest request) {
@@ -115,7 +119,7 @@ public final class PaymentWebhookHandler {
             result ->
                 result.payment().refused()
                     ? Mono.error(refused(result.payment(), payments.accountCurrency()))
-                    : applyToRedis(result).thenReturn(result))
+                    : applyToRedis(result).then(bonus(result, by)).thenReturn(result))
         .flatMap(PaymentWebhookHandler::answer);
   }
 
@@ -131,6 +135,24 @@ public final class PaymentWebhookHandler {
     return audit
         .record(by.entry("payment.record", payment.accountId(), Map.of(), after))
         .thenReturn(result);
+  }
+
+  /**
+   * The top-up's bonus, also on a repeat (a delivery that failed before its bonus is completed by
+   * the provider's retry; the bonus's reference keeps it to one). A refund takes no bonus back.
+   */
+  private Mono<Void> bonus(PaymentResult result, AuditEntry.Context by) {
+    PaymentRow payment = result.payment();
+    if (!payment.status().equals("succeeded")) {
+      return Mono.empty();
+    }
+    return bonuses
+        .credit(
+            payment.accountId(),
+            payment.amountNanos(),
+            "payment:" + payment.providerTransactionId(),
+            by)
+        .then();
   }
 
   /** A repeat whose first delivery never reached Redis is applied now; applying is idempotent. */

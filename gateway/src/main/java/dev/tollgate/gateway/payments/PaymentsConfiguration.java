@@ -5,6 +5,7 @@ import static org.springframework.web.reactive.function.server.RequestPredicates
 import dev.tollgate.billing.accounts.PaymentRepository;
 import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.gateway.admin.AuditTrail;
+import dev.tollgate.gateway.billing.TopUpBonuses;
 import dev.tollgate.gateway.config.BillingProperties;
 import dev.tollgate.gateway.config.InvalidConfigurationException;
 import io.r2dbc.pool.ConnectionPool;
@@ -57,13 +58,15 @@ public class PaymentsConfiguration {
       PaymentRepository payments,
       PaymentApplier applier,
       PaymentsProperties properties,
-      AuditTrail audit) {
+      AuditTrail audit,
+      TopUpBonuses bonuses) {
     // The Mac is created here, at start-up: its first use may read provider configuration.
     WebhookSignature signature =
         properties.webhookEnabled()
             ? new WebhookSignature(properties.webhookSecret(), Clock.systemUTC())
             : null;
-    PaymentWebhookHandler handler = new PaymentWebhookHandler(signature, payments, applier, audit);
+    PaymentWebhookHandler handler =
+        new PaymentWebhookHandler(signature, payments, applier, audit, bonuses);
     return RouterFunctions.route(POST("/webhooks/payments"), handler::handle);
   }
 }

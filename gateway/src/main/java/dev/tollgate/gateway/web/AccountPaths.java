@@ -15,7 +15,13 @@ public final class AccountPaths {
   /** The account API's paths; {@code *} is one path segment (a key id). */
   public static final List<String> PATHS =
       List.of(
-          "/v1/account", "/v1/keys", "/v1/keys/*", "/v1/usage", "/v1/usage/export", "/v1/ledger");
+          "/v1/account",
+          "/v1/keys",
+          "/v1/keys/*",
+          "/v1/usage",
+          "/v1/usage/export",
+          "/v1/ledger",
+          "/v1/redeem");
 
   private static final String BEARER = "Bearer ";
   private static final String KEYS = "/v1/keys/";
