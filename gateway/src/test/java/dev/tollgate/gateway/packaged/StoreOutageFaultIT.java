@@ -95,8 +95,9 @@ class StoreOutageFaultIT extends FaultSuite {
       long killedAt = System.nanoTime();
       TimeUnit.MILLISECONDS.sleep(2_500);
       long probeAt = System.nanoTime();
-      int readinessDuring = readiness(client);
-      long probeMs = (System.nanoTime() - probeAt) / 1_000_000;
+      CompletableFuture<Long> probeEnd = new CompletableFuture<>();
+      CompletableFuture<Integer> probe =
+          readiness(client).doOnTerminate(() -> probeEnd.complete(System.nanoTime())).toFuture();
       TimeUnit.MILLISECONDS.sleep(2_500);
       long startAt = System.nanoTime();
       redis.start();
@@ -104,6 +105,8 @@ class StoreOutageFaultIT extends FaultSuite {
       long readyAt = awaitReady(client);
       TimeUnit.NANOSECONDS.sleep(Math.max(0, backAt + TimeUnit.SECONDS.toNanos(5) - readyAt));
       List<Outcome> outcomes = load.stop();
+      int readinessDuring = probe.get(10, TimeUnit.SECONDS);
+      long probeMs = (probeEnd.get() - probeAt) / 1_000_000;
       String log = gateway.output().substring((int) logBefore);
       long logLines = log.lines().count();
       long reserveWarnings = count(log, "Reserving funds in Redis failed");
@@ -207,21 +210,17 @@ class StoreOutageFaultIT extends FaultSuite {
   }
 
   /** The readiness probe's status, on the client's (warm) connections. */
-  private static int readiness(HttpClient client) {
-    Integer status =
-        client
-            .get()
-            .uri("/actuator/health/readiness")
-            .responseSingle(
-                (response, content) -> content.then(Mono.just(response.status().code())))
-            .block(Duration.ofSeconds(10));
-    return status == null ? -1 : status;
+  private static Mono<Integer> readiness(HttpClient client) {
+    return client
+        .get()
+        .uri("/actuator/health/readiness")
+        .responseSingle((response, content) -> content.then(Mono.just(response.status().code())));
   }
 
   /** When readiness answers 200 again, polled every 50 ms for at most 10 s. */
   private static long awaitReady(HttpClient client) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (readiness(client) != 200) {
+    while (!Integer.valueOf(200).equals(readiness(client).block(Duration.ofSeconds(10)))) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("readiness not 200 within 10 s of Redis's return");
       }
@@ -272,7 +271,15 @@ class StoreOutageFaultIT extends FaultSuite {
       postgres.stop();
       long stoppedAt = System.nanoTime();
       long balanceAtStop = redisBalance(account);
-      TimeUnit.SECONDS.sleep(30);
+      TimeUnit.SECONDS.sleep(15);
+      // a key the gateway never saw cannot be checked while PostgreSQL is away
+      Outcome unknownKey =
+          Load.one(
+                  client.headers(
+                      h -> h.set("Authorization", "Bearer sk-gw-never-issued-0123456789")),
+                  false)
+              .block(Duration.ofSeconds(30));
+      TimeUnit.SECONDS.sleep(15);
       List<Outcome> outcomes = load.stop();
       long balanceAtReturn = redisBalance(account);
       postgres.start();
@@ -294,7 +301,8 @@ class StoreOutageFaultIT extends FaultSuite {
       System.out.printf(
           "FAULT postgres-stopped: PostgreSQL down %d ms under load; %d requests started during"
               + " the outage with the stored key (cache ttl 5 s), %d served, %d refused (served"
-              + " from the last good entry: %s); %d nano-units charged in Redis meanwhile; the"
+              + " from the last good entry: %s), a key never seen %d %s; %d nano-units charged in"
+              + " Redis meanwhile; the"
               + " outbox drained %d ms after PostgreSQL accepted again; %d served after; %d usage"
               + " rows for %d served requests (+ 8 warm-up), %d nano-units charged%n",
           (backAt - stoppedAt) / 1_000_000,
@@ -302,6 +310,8 @@ class StoreOutageFaultIT extends FaultSuite {
           during.stream().filter(o -> o.status() == 200).count(),
           during.stream().filter(o -> o.status() != 200).count(),
           servedStale,
+          unknownKey.status(),
+          unknownKey.body().contains("auth_unavailable") ? "auth_unavailable" : unknownKey.body(),
           balanceAtStop - balanceAtReturn,
           (drainedAt - backAt) / 1_000_000,
           after.size(),
@@ -313,6 +323,8 @@ class StoreOutageFaultIT extends FaultSuite {
       assertThat(outcomes).allSatisfy(o -> assertThat(o.status()).as(o.body()).isEqualTo(200));
       assertThat(after).isNotEmpty().allSatisfy(o -> assertThat(o.status()).isEqualTo(200));
       assertThat(servedStale).as("the key's cache entry expired during the outage").isTrue();
+      assertThat(unknownKey.status()).isEqualTo(503);
+      assertThat(unknownKey.body()).contains("auth_unavailable");
       assertThat(balanceAtStop - balanceAtReturn).as("billed in Redis meanwhile").isPositive();
       assertThat(Duration.ofNanos(drainedAt - backAt)).isLessThan(Duration.ofSeconds(10));
       assertServedOnce(served, rows, 8);
