@@ -117,10 +117,16 @@ final class FaultPostgres implements AutoCloseable {
     pg("pg_ctl", "stop", "-w", "-m", "fast", "-D", dir.resolve("data").toString());
   }
 
+  /** Stops the server at once and deletes its data (about 40 MB). */
   @Override
   public void close() throws IOException, InterruptedException {
     if (Files.exists(dir.resolve("data").resolve("postmaster.pid"))) {
       pg("pg_ctl", "stop", "-w", "-m", "immediate", "-D", dir.resolve("data").toString());
+    }
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
     }
   }
 

@@ -2,6 +2,7 @@ package dev.tollgate.gateway.packaged;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.gateway.billing.BillingTestSupport;
 import dev.tollgate.gateway.support.FakeUpstream;
 import dev.tollgate.gateway.support.TestServices;
 import java.net.http.HttpResponse;
@@ -284,9 +285,9 @@ class StoreOutageFaultIT extends FaultSuite {
       long balanceAtReturn = redisBalance(account);
       postgres.start();
       long backAt = System.nanoTime();
-      awaitOutboxFlushedFrom(account);
+      BillingTestSupport.awaitOutboxFlushed(connection.sync(), KEYS, account);
       long drainedAt = System.nanoTime();
-      // served as before once PostgreSQL is back: the key is looked up there again
+      // and served as before once PostgreSQL is back
       List<Outcome> after = new Load(client, 2).runFor(Duration.ofSeconds(2));
 
       List<Outcome> during = outcomes.stream().filter(o -> o.startNanos() >= stoppedAt).toList();
@@ -302,9 +303,9 @@ class StoreOutageFaultIT extends FaultSuite {
           "FAULT postgres-stopped: PostgreSQL down %d ms under load; %d requests started during"
               + " the outage with the stored key (cache ttl 5 s), %d served, %d refused (served"
               + " from the last good entry: %s), a key never seen %d %s; %d nano-units charged in"
-              + " Redis meanwhile; the"
-              + " outbox drained %d ms after PostgreSQL accepted again; %d served after; %d usage"
-              + " rows for %d served requests (+ 8 warm-up), %d nano-units charged%n",
+              + " Redis meanwhile; the outbox drained %d ms after PostgreSQL accepted again; %d"
+              + " served after; %d usage rows for %d served requests (+ 8 warm-up), %d nano-units"
+              + " charged%n",
           (backAt - stoppedAt) / 1_000_000,
           during.size(),
           during.stream().filter(o -> o.status() == 200).count(),
@@ -365,12 +366,6 @@ class StoreOutageFaultIT extends FaultSuite {
 
   private static long redisBalance(String account) {
     return Long.parseLong(connection.sync().hget(KEYS.account(account), "balance"));
-  }
-
-  /** Waits until the account's outbox is flushed, while PostgreSQL may still be starting. */
-  private static void awaitOutboxFlushedFrom(String account) throws InterruptedException {
-    dev.tollgate.gateway.billing.BillingTestSupport.awaitOutboxFlushed(
-        connection.sync(), KEYS, account);
   }
 
   private static Set<String> requestIds(String account) throws Exception {
@@ -447,7 +442,8 @@ class StoreOutageFaultIT extends FaultSuite {
       return stop();
     }
 
-    private static Mono<Outcome> one(HttpClient client, boolean streamed) {
+    /** One request, streamed or not; never fails: an error or no answer is status 0. */
+    static Mono<Outcome> one(HttpClient client, boolean streamed) {
       long start = System.nanoTime();
       return client
           .post()
