@@ -5,8 +5,8 @@ import static dev.tollgate.gateway.admin.AdminJson.object;
 import static dev.tollgate.gateway.admin.AdminJson.respond;
 
 import dev.tollgate.billing.accounts.RedemptionCodes;
-import dev.tollgate.gateway.api.GatewayException;
-import dev.tollgate.gateway.api.JsonBodies;
+import dev.tollgate.gateway.error.GatewayException;
+import dev.tollgate.gateway.json.JsonBodies;
 import io.r2dbc.spi.R2dbcDataIntegrityViolationException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;

@@ -10,11 +10,14 @@ import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.billing.redis.Reservation;
 import dev.tollgate.gateway.config.BillingProperties;
 import dev.tollgate.gateway.error.GatewayException;
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -37,6 +40,7 @@ public final class RedisBilling implements Billing {
   private final BillingProperties properties;
   private final Settlements settlements;
   private final Map<String, CachedDiscount> discounts = new ConcurrentHashMap<>();
+  private final AtomicBoolean reservesFailing = new AtomicBoolean();
 
   private record CachedDiscount(long ppm, long readAtNanos) {}
 
@@ -97,12 +101,39 @@ public final class RedisBilling implements Billing {
                               properties,
                               settlements));
             })
+        .doOnNext(
+            tab -> {
+              if (reservesFailing.get() && reservesFailing.compareAndSet(true, false)) {
+                log.info("Reserving funds in Redis works again");
+              }
+            })
         .onErrorMap(
             e -> !(e instanceof GatewayException),
             e -> {
-              log.warn("Reserving funds for {} failed", request.requestId(), e);
+              logReserveFailure(request, e);
               return GatewayException.billingUnavailable();
             });
+  }
+
+  /**
+   * Redis unreachable or not answering is logged once when it starts (and again when reserves
+   * work), not with a stack trace per refused request: an outage refuses every paid request, and a
+   * log line of a few hundred lines each would slow the refusals down and bury the log. Anything
+   * else (a script error, a bug) is logged every time, in full.
+   */
+  private void logReserveFailure(TabRequest request, Throwable e) {
+    boolean unavailable =
+        e instanceof RedisException && !(e instanceof RedisCommandExecutionException);
+    if (!unavailable) {
+      log.warn("Reserving funds for {} failed", request.requestId(), e);
+    } else if (reservesFailing.compareAndSet(false, true)) {
+      log.warn(
+          "Reserving funds in Redis failed; paid requests get 503 billing_unavailable until it"
+              + " answers again: {}",
+          e.toString());
+    } else {
+      log.debug("Reserving funds for {} failed: {}", request.requestId(), e.toString());
+    }
   }
 
   private Mono<Reservation> reserve(TabRequest request, long amount, boolean loadIfMissing) {

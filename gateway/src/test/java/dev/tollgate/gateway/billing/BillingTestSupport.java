@@ -144,7 +144,12 @@ public abstract class BillingTestSupport {
   }
 
   public static long queryLong(String sql, Object... args) {
-    try (Connection c = DriverManager.getConnection(TestServices.jdbcUrl(), "postgres", "");
+    return queryLongAt(TestServices.jdbcUrl(), sql, args);
+  }
+
+  /** As {@link #queryLong} on the PostgreSQL at {@code jdbcUrl} (user postgres, no password). */
+  public static long queryLongAt(String jdbcUrl, String sql, Object... args) {
+    try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "");
         PreparedStatement s = c.prepareStatement(sql)) {
       for (int i = 0; i < args.length; i++) {
         s.setObject(i + 1, args[i]);

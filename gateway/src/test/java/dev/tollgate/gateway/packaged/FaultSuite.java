@@ -47,10 +47,14 @@ abstract class FaultSuite {
    */
   static String r2dbcUrl;
 
+  /** The same PostgreSQL as {@link #r2dbcUrl}, for the test's own queries. */
+  static String jdbcUrl;
+
   @BeforeAll
   static void servers() throws Exception {
     upstream = new FakeUpstream();
     r2dbcUrl = TestServices.r2dbcUrl();
+    jdbcUrl = TestServices.jdbcUrl();
     redis = FaultRedis.start("suite");
     redisClient = RedisClient.create(redis.url());
     connection = redisClient.connect();
@@ -160,23 +164,28 @@ abstract class FaultSuite {
   static long assertMoney(String account, long credits) throws Exception {
     BillingTestSupport.awaitOutboxFlushed(connection.sync(), KEYS, account);
     long charged =
-        BillingTestSupport.queryLong(
+        queryLong(
             "SELECT coalesce(sum(charged_nanos), 0) FROM usage_events WHERE account_id = ?",
             account);
     long redisBalance = Long.parseLong(connection.sync().hget(KEYS.account(account), "balance"));
     assertThat(held(account)).as("held").isZero();
     assertThat(redisBalance).as("Redis balance").isEqualTo(credits - charged);
-    assertThat(BillingTestSupport.pgBalance(account))
+    assertThat(queryLong("SELECT balance_nanos FROM accounts WHERE id = ?", account))
         .as("PostgreSQL balance")
         .isEqualTo(credits - charged);
     assertThat(
-            BillingTestSupport.queryLong(
+            queryLong(
                 "SELECT coalesce(sum(amount_nanos), 0) FROM ledger_entries"
                     + " WHERE account_id = ? AND type = 'debit'",
                 account))
         .as("ledger debits")
         .isEqualTo(charged);
     return charged;
+  }
+
+  /** One number from the suite's PostgreSQL ({@link #jdbcUrl}). */
+  static long queryLong(String sql, Object... args) {
+    return BillingTestSupport.queryLongAt(jdbcUrl, sql, args);
   }
 
   /** A few requests first, as a running gateway has seen: its first ones pay for class loading. */
