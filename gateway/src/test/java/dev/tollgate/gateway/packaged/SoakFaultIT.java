@@ -76,13 +76,20 @@ class SoakFaultIT extends FaultSuite {
               .flatMap(i -> oneRequest(client, gateway.port(), random, counts), CLIENTS)
               .subscribe();
       try {
-        for (long at = 0; ; at += SAMPLE_EVERY.toSeconds()) {
-          long due = start + TimeUnit.SECONDS.toNanos(at);
+        // A sample (two jcmd runs) takes seconds on a loaded machine: each is labelled with when
+        // it was taken, and the next is due SAMPLE_EVERY after the last was due, or at once.
+        for (long due = start; System.nanoTime() < end; ) {
           TimeUnit.NANOSECONDS.sleep(Math.max(0, due - System.nanoTime()));
-          if (System.nanoTime() > end + TimeUnit.SECONDS.toNanos(1)) {
-            break;
+          long at = System.nanoTime();
+          if (at >= end) {
+            break; // only samples under traffic
           }
-          samples.add(new Sample(at, heapAfterGc(gateway.pid()), openFds(gateway.pid())));
+          samples.add(
+              new Sample(
+                  TimeUnit.NANOSECONDS.toSeconds(at - start),
+                  heapAfterGc(gateway.pid()),
+                  openFds(gateway.pid())));
+          due = Math.max(due + SAMPLE_EVERY.toNanos(), System.nanoTime());
         }
       } finally {
         traffic.dispose();
