@@ -96,6 +96,11 @@ final class GatewayProcess implements AutoCloseable {
     return port;
   }
 
+  /** The process id, for {@code jcmd} and {@code /proc/<pid>/fd}. */
+  long pid() {
+    return process.pid();
+  }
+
   /** The actuator's port: {@link #port()} unless {@code management.server.port} is set. */
   int managementPort() {
     return managementPort;

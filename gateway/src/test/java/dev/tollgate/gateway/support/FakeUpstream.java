@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -26,6 +27,9 @@ public final class FakeUpstream implements AutoCloseable {
 
   /** What happened to one request, for the test to inspect. */
   public static final class Recorder {
+    /** The request's body, for a script that answers by what was asked. */
+    public volatile String body = "";
+
     public volatile long cancelledAtNanos = -1;
     public volatile long closedAtNanos = -1;
   }
@@ -35,12 +39,22 @@ public final class FakeUpstream implements AutoCloseable {
   private final BlockingQueue<String> bodies = new LinkedBlockingQueue<>();
   private final BlockingQueue<String> paths = new LinkedBlockingQueue<>();
   private final BlockingQueue<Recorder> recorders = new LinkedBlockingQueue<>();
+  private final AtomicInteger accepted = new AtomicInteger();
+  private final AtomicInteger open = new AtomicInteger();
+  private final AtomicInteger answering = new AtomicInteger();
 
   public FakeUpstream() {
     this.server =
         HttpServer.create()
             .host("127.0.0.1")
             .port(0)
+            // per TCP connection (doOnConnection is per request on an HTTP server)
+            .doOnChannelInit(
+                (observer, channel, address) -> {
+                  accepted.incrementAndGet();
+                  open.incrementAndGet();
+                  channel.closeFuture().addListener(closed -> open.decrementAndGet());
+                })
             .handle(
                 (request, response) ->
                     request
@@ -53,12 +67,17 @@ public final class FakeUpstream implements AutoCloseable {
                               paths.add(request.uri());
                               bodies.add(body);
                               Recorder recorder = new Recorder();
+                              recorder.body = body;
                               recorders.add(recorder);
                               request.withConnection(
                                   c ->
                                       c.onDispose(
                                           () -> recorder.closedAtNanos = System.nanoTime()));
-                              return script.get().answer(response, recorder);
+                              answering.incrementAndGet();
+                              return script
+                                  .get()
+                                  .answer(response, recorder)
+                                  .doFinally(signal -> answering.decrementAndGet());
                             }))
             .bindNow();
   }
@@ -100,6 +119,21 @@ public final class FakeUpstream implements AutoCloseable {
   /** How many requests arrived that no test took yet. */
   public int pendingRequests() {
     return bodies.size();
+  }
+
+  /** Connections accepted since the start. */
+  public int acceptedConnections() {
+    return accepted.get();
+  }
+
+  /** Connections open now (a client's pool keeps idle ones open). */
+  public int openConnections() {
+    return open.get();
+  }
+
+  /** Requests whose answer has not ended yet (a hung one until its connection closes). */
+  public int requestsInProgress() {
+    return answering.get();
   }
 
   public void clear() {
@@ -149,6 +183,11 @@ public final class FakeUpstream implements AutoCloseable {
             .then()
             .then(Mono.delay(Duration.ofMillis(100)))
             .then(Mono.fromRunnable(() -> response.withConnection(c -> c.channel().close())));
+  }
+
+  /** Never answers: not a byte, until the client closes the connection. */
+  public static Script hung() {
+    return (response, recorder) -> Mono.never();
   }
 
   /** Waits {@code delay} before answering with {@code then}. */
