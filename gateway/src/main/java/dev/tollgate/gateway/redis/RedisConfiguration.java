@@ -83,6 +83,7 @@ public class RedisConfiguration {
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
             .timeoutOptions(TimeoutOptions.enabled(properties.timeout()))
             .socketOptions(socketOptions(properties))
+            .publishOnScheduler(true)
             .build());
     return client;
   }
@@ -112,6 +113,7 @@ public class RedisConfiguration {
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
             .timeoutOptions(TimeoutOptions.enabled(properties.timeout()))
             .socketOptions(socketOptions(properties))
+            .publishOnScheduler(true)
             .maxRedirects(properties.cluster().maxRedirects())
             .topologyRefreshOptions(topology.build())
             .nodeFilter(

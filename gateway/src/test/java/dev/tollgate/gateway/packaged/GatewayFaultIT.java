@@ -2,10 +2,12 @@ package dev.tollgate.gateway.packaged;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tollgate.adapter.Json;
 import dev.tollgate.gateway.billing.BillingTestSupport;
 import dev.tollgate.gateway.support.TestServices;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,6 +19,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufMono;
 import reactor.netty.http.client.HttpClient;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The fault suite ({@code ./mvnw -Pfaults verify}, issue 10): the packaged gateway ({@code java
@@ -83,6 +86,103 @@ class GatewayFaultIT extends FaultSuite {
           rows,
           charged,
           upstream.pendingRequests());
+      assertThat(gateway.errors()).as("ERROR lines").isEmpty();
+    }
+  }
+
+  /**
+   * 200 streams at once on a balance that pays for a fraction of them (issue 9's burst, against the
+   * jar): each is served or refused with 402; every served stream, cut off or not, delivered
+   * exactly the tokens it was charged for, ends with the usage chunk carrying that charge, and
+   * nothing goes uncollected (the upstream reports nothing beyond what was delivered).
+   */
+  @Test
+  void burstOnASmallBalance() throws Exception {
+    String account = "acct-fault-burst-" + TestServices.REDIS_PREFIX;
+    long credits = 8_000_000; // 0.008: about 4 000 output tokens at 2.00 a million
+    SplittableRandom random = new SplittableRandom(4);
+    upstream.clear();
+    String body =
+        "{\"model\":\"fake-model\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    try (GatewayProcess gateway = gateway("fault-burst", account, "0.008")) {
+      HttpClient client = client(gateway.port(), 256);
+      upstream.script(stream(200, 10, random)); // 2 s streams of 200 tokens
+      long started = System.nanoTime();
+      List<String[]> answers = // status, request id, body
+          Flux.range(0, 200)
+              .flatMap(
+                  i ->
+                      client
+                          .post()
+                          .uri("/v1/chat/completions")
+                          .send(ByteBufMono.fromString(Mono.just(body)))
+                          .responseSingle(
+                              (response, content) ->
+                                  content
+                                      .asString(StandardCharsets.UTF_8)
+                                      .defaultIfEmpty("")
+                                      .map(
+                                          text ->
+                                              new String[] {
+                                                String.valueOf(response.status().code()),
+                                                response.responseHeaders().get("x-request-id"),
+                                                text
+                                              })),
+                  200)
+              .collectList()
+              .block(Duration.ofSeconds(120));
+      long endedMs = (System.nanoTime() - started) / 1_000_000;
+      List<String[]> served = answers.stream().filter(a -> a[0].equals("200")).toList();
+      answers.stream()
+          .filter(a -> !a[0].equals("200"))
+          .forEach(a -> assertThat(a[0]).as(a[2]).isEqualTo("402"));
+      long charged = assertMoney(account, credits);
+      long deliveredTotal = 0;
+      for (String[] answer : served) {
+        String id = answer[1];
+        List<String> data = answer[2].lines().filter(l -> l.startsWith("data: ")).toList();
+        long delivered = data.stream().filter(l -> l.contains("\"content\":\" w\"")).count();
+        deliveredTotal += delivered;
+        assertThat(data.getLast()).as("last event of %s", id).isEqualTo("data: [DONE]");
+        JsonNode usage = Json.MAPPER.readTree(data.get(data.size() - 2).substring(6));
+        long rowTokens =
+            queryLong("SELECT completion_tokens FROM usage_events WHERE request_id = ?", id);
+        long rowCharged =
+            queryLong("SELECT charged_nanos FROM usage_events WHERE request_id = ?", id);
+        assertThat(rowTokens).as("tokens billed to %s", id).isEqualTo(delivered);
+        assertThat(usage.path("usage").path("completion_tokens").asLong())
+            .as("usage chunk of %s", id)
+            .isEqualTo(delivered);
+        assertThat(
+                usage.path("usage").path("cost").decimalValue().movePointRight(9).longValueExact())
+            .as("usage.cost of %s", id)
+            .isEqualTo(rowCharged);
+      }
+      long rows = queryLong("SELECT count(*) FROM usage_events WHERE account_id = ?", account);
+      long cutOff =
+          queryLong(
+              "SELECT count(*) FROM usage_events WHERE account_id = ? AND status = 'cut_off'",
+              account);
+      long uncollected =
+          queryLong(
+              "SELECT coalesce(sum(uncollected_nanos), 0) FROM usage_events WHERE account_id = ?",
+              account);
+      System.out.printf(
+          "FAULT burst: 200 streams at once on 0.008 ended within %d ms: %d served (%d cut off),"
+              + " %d refused with 402; %d tokens delivered, each billed; %d usage rows,"
+              + " %d nano-units charged, %d uncollected%n",
+          endedMs,
+          served.size(),
+          cutOff,
+          answers.size() - served.size(),
+          deliveredTotal,
+          rows,
+          charged,
+          uncollected);
+      assertThat(rows).as("one usage row per served stream").isEqualTo(served.size());
+      assertThat(cutOff).as("streams cut off").isPositive();
+      assertThat(uncollected).as("uncollected").isZero();
       assertThat(gateway.errors()).as("ERROR lines").isEmpty();
     }
   }
