@@ -34,7 +34,7 @@ final class RedisRetries {
 
   /**
    * For what a request waits on (reserve, extend): only a refusal by the cluster, which a slot
-   * migration ends within a moment, and for at most about a third of a second in all. Not a
+   * migration ends within a moment, and waiting at most 0.36 s in all (jitter included). Not a
    * timeout: it already took the command timeout, and the request is answered 503 instead.
    */
   static final Retry IN_REQUEST =
