@@ -33,13 +33,15 @@ final class RedisRetries {
           .onRetryExhaustedThrow((spec, signal) -> signal.failure());
 
   /**
-   * For what a request waits on (reserve, extend): only a refusal by the cluster, which a slot
-   * migration ends within a moment, and waiting at most 0.36 s in all (jitter included). Not a
-   * timeout: it already took the command timeout, and the request is answered 503 instead.
+   * For what a request waits on (reserve, extend): only a refusal by the cluster, waiting at most
+   * 1.4 s in all (jitter included), about as long as a reshard keeps a slot's keys split between
+   * two masters while it moves them ten at a time (with at most 0.36 s, 1 of 36 reserves during
+   * such a move still met TRYAGAIN). Not a timeout: it already took the command timeout, and the
+   * request is answered 503 instead.
    */
   static final Retry IN_REQUEST =
-      Retry.backoff(4, Duration.ofMillis(20))
-          .maxBackoff(Duration.ofMillis(150))
+      Retry.backoff(6, Duration.ofMillis(25))
+          .maxBackoff(Duration.ofMillis(400))
           .filter(RedisRetries::refusedByCluster)
           .onRetryExhaustedThrow((spec, signal) -> signal.failure());
 

@@ -110,7 +110,7 @@ class BillingReshardOnClusterIT extends BillingTestSupport {
     log.info("reshard: {} holds of refused requests ended by the reaper, charging nothing", reaped);
     // ASK and MOVED are followed: a request is refused only while the slot's keys are split
     // between the two masters and its reserve names keys on both sides (TRYAGAIN, sent again for
-    // at most 0.36 s), never before or after the move. A settle meeting TRYAGAIN is sent again
+    // at most 1.4 s), never before or after the move. A settle meeting TRYAGAIN is sent again
     // with back-off; one left to the reaper would show in the money check above.
     assertThat(failures.keySet()).allMatch(f -> f.equals("503 billing_unavailable"));
     assertThat(failed).allMatch(o -> o.sentNanos() < moved && o.answeredNanos() > moving);
