@@ -4,8 +4,11 @@ import dev.tollgate.adapter.TokenUsage;
 import dev.tollgate.billing.accounts.KeyLimits;
 import dev.tollgate.billing.ledger.AccountRepository;
 import dev.tollgate.billing.ledger.AccountRow;
+import dev.tollgate.billing.metering.RequestStatus;
+import dev.tollgate.billing.metering.UsageSource;
 import dev.tollgate.billing.pricing.ModelPrice;
 import dev.tollgate.billing.pricing.Nanos;
+import dev.tollgate.billing.redis.Charge;
 import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.billing.redis.Reservation;
 import dev.tollgate.gateway.config.BillingProperties;
@@ -88,7 +91,7 @@ public final class RedisBilling implements Billing {
                               0,
                               request.maxOutputTokens()),
                           discount));
-              return reserve(request, amount, true)
+              return reserveOrRelease(request, amount, price, discount)
                   .map(
                       granted ->
                           new RedisTab(
@@ -136,23 +139,52 @@ public final class RedisBilling implements Billing {
     }
   }
 
+  /**
+   * Reserves {@code amount} for the request; when the reserve ends without an answer (failed other
+   * than by a refusal, or cancelled once sent), releases whatever hold it may have left ({@link
+   * #release}).
+   */
+  private Mono<Reservation> reserveOrRelease(
+      TabRequest request, long amount, ModelPrice price, long discountPpm) {
+    Instant startedAt = Instant.now();
+    AtomicBoolean answered = new AtomicBoolean();
+    return reserve(request, amount, true)
+        .doOnNext(granted -> answered.set(true))
+        .doOnError(
+            e -> {
+              if (!(e instanceof GatewayException) && !RedisRetries.refusedByCluster(e)) {
+                release(request, price, discountPpm, startedAt);
+              }
+            })
+        .doOnCancel(
+            () -> {
+              if (!answered.get()) {
+                release(request, price, discountPpm, startedAt);
+              }
+            });
+  }
+
   private Mono<Reservation> reserve(TabRequest request, long amount, boolean loadIfMissing) {
     String accountId = request.key().accountId();
     Instant now = Instant.now();
     Instant expiresAt = now.plus(properties.holdTtl());
     KeyLimits.Budget budget = request.key().limits().budget();
-    return holds
-        .reserve(
-            accountId,
-            request.requestId(),
-            amount,
-            expiresAt,
-            request.key().id(),
-            request.model(),
-            request.provider(),
-            request.key().limits().spendCapNanos(),
-            budget == null ? null : budget.amountNanos(),
-            budget == null ? Instant.EPOCH : budget.period().start(now))
+    // Reserving again with the same request id grants the same hold, so a reserve that the
+    // cluster refused to run for a moment (TRYAGAIN while its slot migrates) is simply sent again.
+    return Mono.defer(
+            () ->
+                holds.reserve(
+                    accountId,
+                    request.requestId(),
+                    amount,
+                    expiresAt,
+                    request.key().id(),
+                    request.model(),
+                    request.provider(),
+                    request.key().limits().spendCapNanos(),
+                    budget == null ? null : budget.amountNanos(),
+                    budget == null ? Instant.EPOCH : budget.period().start(now)))
+        .retryWhen(RedisRetries.IN_REQUEST)
         .flatMap(
             reservation ->
                 switch (reservation.outcome()) {
@@ -197,6 +229,49 @@ public final class RedisBilling implements Billing {
             + " left, this request may cost more); it resets at "
             + budget.period().end(now)
             + ".");
+  }
+
+  /**
+   * Ends the hold of a request whose reserve has no known answer (timed out, the connection
+   * dropped, cancelled once sent): Redis may have run it, and its hold would otherwise keep the
+   * amount out of the account's free funds until the reaper ends it after {@code hold-ttl}. Settles
+   * the request as cancelled before its call, charging nothing; a no-op when there is no hold (the
+   * reserve never ran, or the release already did). Request ids are unique, so no other request's
+   * hold can be ended. In the background, sent again on a Redis blip like a settle, and counted in
+   * {@link Settlements} so that shutdown waits for it.
+   */
+  private void release(TabRequest request, ModelPrice price, long discountPpm, Instant startedAt) {
+    Charge nothing =
+        new Charge(
+            request.requestId(),
+            request.key().accountId(),
+            request.key().id(),
+            request.model(),
+            request.provider(),
+            RequestStatus.CANCELLED,
+            UsageSource.PARTIAL,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            price.version(),
+            price.markupPpm(),
+            discountPpm,
+            startedAt.toEpochMilli(),
+            -1,
+            Duration.between(startedAt, Instant.now()).toMillis());
+    // Sent after the reserve on the same connection, so Redis runs it after the reserve if both
+    // reach it; one sent again after a reconnect still finds the hold if the reserve made one.
+    settlements.run(
+        Mono.defer(() -> holds.settle(nothing, Instant.now())).retryWhen(RedisRetries.BACKGROUND),
+        error ->
+            log.error(
+                "Releasing the hold of {} failed; the reaper will end it",
+                request.requestId(),
+                error));
   }
 
   /**

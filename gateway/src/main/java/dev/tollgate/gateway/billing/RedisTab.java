@@ -6,16 +6,12 @@ import dev.tollgate.billing.pricing.ModelPrice;
 import dev.tollgate.billing.redis.Charge;
 import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.gateway.config.BillingProperties;
-import io.lettuce.core.RedisCommandExecutionException;
-import io.lettuce.core.RedisException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
-import reactor.util.retry.Retry;
 
 /**
  * One request's hold in Redis. While the response streams, {@link #admit} compares the cost of what
@@ -136,17 +132,21 @@ final class RedisTab implements Tab {
     checkpointSentTokens = completionTokens;
     Sinks.Empty<Void> done = Sinks.empty();
     answered = done.asMono();
-    holds
-        .extend(
-            request.key().accountId(),
-            request.requestId(),
-            add,
-            Instant.now().plus(properties.holdTtl()),
-            promptTokens,
-            completionTokens,
-            0,
-            reasoningTokens,
-            Math.min(spent, hold)) // the checkpoint: never more than was admitted
+    long checkpoint = Math.min(spent, hold); // never more than was admitted
+    Mono.defer(
+            () ->
+                holds.extend(
+                    request.key().accountId(),
+                    request.requestId(),
+                    add,
+                    Instant.now().plus(properties.holdTtl()),
+                    promptTokens,
+                    completionTokens,
+                    0,
+                    reasoningTokens,
+                    checkpoint))
+        // Not idempotent in add: sent again only when the cluster refused to run it (TRYAGAIN)
+        .retryWhen(RedisRetries.IN_REQUEST)
         .subscribe(
             extension -> {
               // Written whether or not the hold could grow (or the hold is gone: nothing to do)
@@ -215,23 +215,14 @@ final class RedisTab implements Tab {
             r.duration().toMillis());
     settlements.run(
         // Settling is idempotent (a settled request settles as a no-op), so a settle that met a
-        // Redis blip (disconnected, timed out) is sent again for a few seconds rather than leaving
-        // the request to the reaper, which would charge the hold's last checkpoint after expiry.
-        Mono.defer(() -> holds.settle(charge, Instant.now())).retryWhen(SETTLE_RETRIES).then(),
+        // Redis blip (disconnected, timed out, TRYAGAIN during a slot migration) is sent again for
+        // a few seconds rather than leaving the request to the reaper, which would charge the
+        // hold's last checkpoint after expiry.
+        Mono.defer(() -> holds.settle(charge, Instant.now()))
+            .retryWhen(RedisRetries.BACKGROUND)
+            .then(),
         error ->
             // The hold stays; the reaper settles it at its last checkpoint after expiry.
             log.error("Settling {} failed; the reaper will settle it", r.requestId(), error));
-  }
-
-  /** About 9 s in all: a Redis outage longer than that leaves the request to the reaper. */
-  private static final Retry SETTLE_RETRIES =
-      Retry.backoff(8, Duration.ofMillis(100))
-          .maxBackoff(Duration.ofSeconds(2))
-          .filter(RedisTab::transientRedisFailure)
-          .onRetryExhaustedThrow((spec, signal) -> signal.failure());
-
-  /** Redis did not answer (not connected, timed out), as opposed to answering with an error. */
-  static boolean transientRedisFailure(Throwable e) {
-    return e instanceof RedisException && !(e instanceof RedisCommandExecutionException);
   }
 }

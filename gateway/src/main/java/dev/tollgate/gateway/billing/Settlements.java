@@ -9,7 +9,8 @@ import reactor.core.publisher.Mono;
 /**
  * The settlements on their way to Redis: a request settles asynchronously as it ends, so on
  * shutdown billing waits for those in flight ({@link #idle}) before its last flush, or the charges
- * of the streams ended last would miss it.
+ * of the streams ended last would miss it. The releases of holds whose reserve went unanswered
+ * ({@link RedisBilling}) are counted here too.
  */
 public final class Settlements {
 

@@ -109,9 +109,9 @@ class BillingReshardOnClusterIT extends BillingTestSupport {
     long reaped = BillingTraffic.assertEachOkChargedOnce(this, redis, keys, ACCOUNT, INITIAL, ok);
     log.info("reshard: {} holds of refused requests ended by the reaper, charging nothing", reaped);
     // ASK and MOVED are followed: a request is refused only while the slot's keys are split
-    // between the two masters and its reserve names keys on both sides (TRYAGAIN, not retried),
-    // never before or after the move. A settle meeting TRYAGAIN is not retried either and would
-    // leave its 200 to the reaper: the money check above would catch it.
+    // between the two masters and its reserve names keys on both sides (TRYAGAIN, sent again for
+    // at most 1.4 s), never before or after the move. A settle meeting TRYAGAIN is sent again
+    // with back-off; one left to the reaper would show in the money check above.
     assertThat(failures.keySet()).allMatch(f -> f.equals("503 billing_unavailable"));
     assertThat(failed).allMatch(o -> o.sentNanos() < moved && o.answeredNanos() > moving);
   }

@@ -1,5 +1,6 @@
 package dev.tollgate.gateway.support;
 
+import io.netty.buffer.ByteBuf;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import reactor.core.publisher.Mono;
@@ -18,6 +19,7 @@ public final class TcpProxy implements AutoCloseable {
   private final Set<Connection> live = ConcurrentHashMap.newKeySet();
   private final DisposableServer server;
   private volatile boolean open = true;
+  private volatile boolean repliesMuted;
 
   public TcpProxy(String host, int port) {
     this.server =
@@ -38,12 +40,23 @@ public final class TcpProxy implements AutoCloseable {
                           upstream -> {
                             live.add(upstream);
                             Mono<Void> down =
-                                out.send(upstream.inbound().receive().retain()).then();
+                                out.send(
+                                        upstream
+                                            .inbound()
+                                            .receive()
+                                            .retain()
+                                            .filter(this::passReply))
+                                    .then();
                             Mono<Void> up = upstream.outbound().send(in.receive().retain()).then();
                             return Mono.when(down, up).doFinally(s -> upstream.dispose());
                           });
                 })
             .bindNow();
+  }
+
+  /** Whether a reply goes on to the client; a muted one is dropped (Reactor Netty frees it). */
+  private boolean passReply(ByteBuf reply) {
+    return !repliesMuted;
   }
 
   public int port() {
@@ -58,7 +71,17 @@ public final class TcpProxy implements AutoCloseable {
   }
 
   public void restore() {
+    repliesMuted = false;
     open = true;
+  }
+
+  /**
+   * The server's replies are dropped from now on, while what clients send still reaches it: a
+   * command runs and its answer is lost. {@link #cut} the connections before {@link #restore}: a
+   * client whose replies went missing would pair the next replies with the wrong commands.
+   */
+  public void muteReplies() {
+    repliesMuted = true;
   }
 
   @Override
