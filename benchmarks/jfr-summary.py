@@ -52,6 +52,28 @@ CATEGORIES = [
 GLUE = ("java.", "jdk.", "sun.", "reactor.core.", "reactor.util.", "kotlin.")
 
 
+# pipeline steps, counted when any frame of the sample matches (a sample can be in several)
+STEPS = [
+    ("Spring Security filter chain", ("org.springframework.security.",)),
+    ("functional router (RouterFunctionMapping)", ("org.springframework.web.reactive.function.server.support.RouterFunctionMapping.getHandler",
+                                                   "org.springframework.web.reactive.function.server.RouterFunctions$")),
+    ("API key auth (ApiKeyAuthFilter, key store)", ("dev.tollgate.gateway.auth.",)),
+    ("request JSON parse (JsonBodies, Jackson)", ("dev.tollgate.gateway.json.JsonBodies", "tools.jackson.")),
+    ("prompt tokenization (TokenEstimator)", ("dev.tollgate.adapter.tokens.",)),
+    ("Redis: Lettuce client + own script calls", ("io.lettuce.", "dev.tollgate.billing.redis.")),
+    ("PostgreSQL (R2DBC: ledger, outbox)", ("io.r2dbc.", "dev.tollgate.billing.ledger.")),
+    ("upstream HTTP client (Reactor Netty client)", ("reactor.netty.http.client.", "dev.tollgate.adapter.internal.UpstreamHttp")),
+    ("SSE parse / re-serialisation (decoder, relay, batches)", ("dev.tollgate.adapter.openai.OpenAiStream", "dev.tollgate.adapter.sse.",
+                                                             "dev.tollgate.adapter.internal.EventBatch", "dev.tollgate.gateway.relay.StreamRelay")),
+    ("server HTTP codec (Netty HttpServerCodec, header timeout)", ("io.netty.handler.codec.http.", "dev.tollgate.gateway.web.internal.HeaderReadTimeout$Bytes")),
+    ("response write path (ChannelSendOperator, flush)", ("org.springframework.http.server.reactive.ChannelSendOperator", "reactor.netty.channel.MonoSendMany",
+                                                          "io.netty.channel.AbstractChannelHandlerContext.flush")),
+    ("Netty tasks handed across threads (PromiseTask, execute)", ("io.netty.util.concurrent.PromiseTask.run", "io.netty.util.concurrent.SingleThreadEventExecutor.execute")),
+    ("logging (Logback, SLF4J)", ("ch.qos.logback.", "org.slf4j.")),
+    ("metrics / observation (Micrometer)", ("io.micrometer.",)),
+]
+
+
 def category(fs):
     for f in fs:
         if f.startswith(GLUE):
@@ -80,6 +102,7 @@ total = len(samples)
 print("execution samples: %d" % total)
 by_thread, by_cat, leaf, own_leaf, inclusive, own_incl = (collections.Counter() for _ in range(6))
 by_thread_cat = collections.defaultdict(collections.Counter)
+steps = collections.Counter()
 for e in samples:
     fs = frames(e)
     t = thread(e)
@@ -92,6 +115,9 @@ for e in samples:
     own = next((f for f in fs if f.startswith("dev.tollgate.") and "$$Lambda" not in f), None)
     if own:
         own_leaf[own] += 1
+    for name, prefixes in STEPS:
+        if any(f.startswith(prefixes) for f in fs):
+            steps[name] += 1
     seen = set()
     for f in fs:
         for name, prefixes in CATEGORIES:
@@ -106,6 +132,7 @@ table("CPU samples by thread", by_thread, total)
 table("CPU samples by category (leaf-most non-glue frame)", by_cat, total, 40)
 for t, c in by_thread.most_common(3):
     table("categories on %s" % t, by_thread_cat[t], c, 12)
+table("pipeline steps: samples with the step anywhere on the stack", steps, total)
 table("inclusive: samples with the category anywhere on the stack", inclusive, total)
 table("inclusive: own classes anywhere on the stack", own_incl, total, 40)
 table("top leaf frames", leaf, total, 30)
