@@ -9,8 +9,6 @@ import dev.tollgate.gateway.billing.TabRequest;
 import dev.tollgate.gateway.ratelimit.KeyLimitsGuard;
 import dev.tollgate.gateway.relay.RequestMeter;
 import dev.tollgate.gateway.route.Router;
-import io.netty.channel.EventLoop;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
@@ -23,7 +21,6 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
-import reactor.netty.Connection;
 import reactor.netty.http.server.HttpServerResponse;
 
 /**
@@ -80,21 +77,14 @@ public final class PaidCalls {
               // Not cancellable once sent: a reserve that runs in Redis after the client left
               // must still be observed, or its hold would stay until it expires. Its answer goes
               // to the opening, which hands the tab on or, if the request is gone, releases it.
-              // The answer arrives on the Redis client's I/O thread; the request goes on from its
-              // own connection's event loop, so that its writes (to the client, to the upstream)
-              // are not handed across threads, and one Redis thread does not run every request.
               billing
                   .open(tabRequest)
                   .subscribe(
                       tab ->
-                          onExchangeLoop(
-                              exchange,
-                              () ->
-                                  opening.opened(
-                                      new RequestMeter(context, estimator, tab, sink), exchange)),
+                          opening.opened(new RequestMeter(context, estimator, tab, sink), exchange),
                       error -> {
                         admission.finish(0); // refused or failed: nothing was used
-                        onExchangeLoop(exchange, () -> opening.failed(error));
+                        opening.failed(error);
                       });
               return opening
                   .meter()
@@ -149,26 +139,6 @@ public final class PaidCalls {
     if (nativeResponse instanceof HttpServerResponse response) {
       response.withConnection(
           connection -> connection.onTerminate().subscribe(null, e -> action.run(), action));
-    }
-  }
-
-  /**
-   * Runs {@code action} on the event loop of the exchange's connection (Reactor Netty server): at
-   * once when already there, else as a task of that loop; elsewhere, or when the loop no longer
-   * takes tasks (shutting down), at once on the calling thread, so that it always runs.
-   */
-  static void onExchangeLoop(ServerWebExchange exchange, Runnable action) {
-    Object nativeResponse = ServerHttpResponseDecorator.getNativeResponse(exchange.getResponse());
-    EventLoop loop =
-        nativeResponse instanceof Connection connection ? connection.channel().eventLoop() : null;
-    if (loop == null || loop.inEventLoop()) {
-      action.run();
-      return;
-    }
-    try {
-      loop.execute(action);
-    } catch (RejectedExecutionException e) {
-      action.run();
     }
   }
 
