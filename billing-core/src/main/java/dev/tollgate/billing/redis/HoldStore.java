@@ -159,10 +159,17 @@ public final class HoldStore {
       String model,
       String provider,
       @Nullable Long spendCapNanos) {
-    return reserve.run(
-        redis,
-        new ReserveScript.Args(
-            accountId, requestId, amount, expiresAt, keyId, model, provider, spendCapNanos));
+    return reserve(
+        accountId,
+        requestId,
+        amount,
+        expiresAt,
+        keyId,
+        model,
+        provider,
+        spendCapNanos,
+        null,
+        Instant.EPOCH);
   }
 
   /**

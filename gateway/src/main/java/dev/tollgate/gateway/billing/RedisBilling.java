@@ -13,8 +13,6 @@ import dev.tollgate.billing.redis.HoldStore;
 import dev.tollgate.billing.redis.Reservation;
 import dev.tollgate.gateway.config.BillingProperties;
 import dev.tollgate.gateway.error.GatewayException;
-import io.lettuce.core.RedisCommandExecutionException;
-import io.lettuce.core.RedisException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -125,9 +123,7 @@ public final class RedisBilling implements Billing {
    * else (a script error, a bug) is logged every time, in full.
    */
   private void logReserveFailure(TabRequest request, Throwable e) {
-    boolean unavailable =
-        e instanceof RedisException && !(e instanceof RedisCommandExecutionException);
-    if (!unavailable) {
+    if (!RedisRetries.unanswered(e)) {
       log.warn("Reserving funds for {} failed", request.requestId(), e);
     } else if (reservesFailing.compareAndSet(false, true)) {
       log.warn(
